@@ -1,0 +1,59 @@
+#include "core/ctx.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <cblas.h>
+
+void nc_ctx_init(nc_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->threads = 1;
+}
+
+nc_status nc_fail(nc_ctx *ctx, nc_status st, const char *fmt, ...)
+{
+    if (!ctx)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    va_end(ap);
+    ctx->status = st;
+    return st;
+}
+
+void nc_ctx_prefix(nc_ctx *ctx, const char *fmt, ...)
+{
+    if (!ctx)
+        return;
+    char pre[NC_MSG_MAX], old[NC_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    memcpy(old, ctx->msg, sizeof old);
+    snprintf(ctx->msg, sizeof ctx->msg, "%s: %s", pre, old);
+}
+
+void nc_ctx_clear(nc_ctx *ctx)
+{
+    ctx->status = NC_OK;
+    ctx->msg[0] = '\0';
+}
+
+const char *nc_status_name(nc_status st)
+{
+    static const char *const names[] = {
+        "ok", "invalid", "nomem", "io", "format", "range", "db",
+        "checksum", "version", "notfound", "state", "numeric",
+    };
+    if ((unsigned)st < sizeof names / sizeof names[0])
+        return names[st];
+    return "unknown";
+}
+
+void nc_ctx_apply_threads(const nc_ctx *ctx)
+{
+    openblas_set_num_threads(ctx->threads > 0 ? ctx->threads : 1);
+}

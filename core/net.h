@@ -1,0 +1,104 @@
+/*
+ * net.h — a network: a static DAG of op-table nodes, run in topological order.
+ *
+ * Nodes are added in order, each naming earlier nodes as inputs, so the order
+ * of addition is a topological order. nc_net_finalize() appends the loss node
+ * (softmax cross-entropy on the output node), lays all parameters out in one
+ * flat buffer (with a parallel gradient buffer) and all running statistics in
+ * one flat state buffer, and allocates every activation and scratch buffer
+ * once for the largest batch: training steps never call malloc.
+ *
+ *     nc_net *net = nc_net_new();
+ *     int x = nc_net_input(ctx, net, (nc_shape){1, 28, 28});
+ *     int h = nc_net_relu(ctx, net, nc_net_linear(ctx, net,
+ *                 nc_net_flatten(ctx, net, x), 128, 1));
+ *     int y = nc_net_linear(ctx, net, h, 10, 1);
+ *     if (nc_net_finalize(ctx, net, y, 128) || nc_net_init_params(net, seed))
+ *         ...error in ctx->msg...
+ *     nc_net_zero_grad(net);
+ *     nc_net_forward(ctx, net, x_cnhw, labels, n, 1, &loss);
+ *     nc_net_backward(ctx, net);          // grads in nc_net_grads(net)
+ *     nc_net_free(net);
+ *
+ * Builder functions return the new node's id (>= 0), or -1 with the reason in
+ * ctx; an input id of -1 propagates (returns -1 without a new message), so a
+ * builder can check once at the end.
+ */
+#ifndef NC_NET_H
+#define NC_NET_H
+
+#include "core/op.h"
+
+typedef struct nc_net nc_net;
+
+/* An empty net, or NULL if out of memory. Free with nc_net_free. */
+nc_net *nc_net_new(void);
+/* Frees the net and every buffer it owns; accepts NULL. */
+void nc_net_free(nc_net *net);
+
+int nc_net_input(nc_ctx *ctx, nc_net *net, nc_shape s);
+/* Adds a node of kind k with attributes *a (copied; NULL means all zero). */
+int nc_net_add(nc_ctx *ctx, nc_net *net, nc_op_kind k, const nc_attr *a,
+               int n_in, const int *in);
+
+int nc_net_conv(nc_ctx *ctx, nc_net *net, int in, int cout, int k, int stride,
+                int pad, int groups, int bias);
+int nc_net_linear(nc_ctx *ctx, nc_net *net, int in, int cout, int bias);
+int nc_net_bn(nc_ctx *ctx, nc_net *net, int in, int affine);
+int nc_net_relu(nc_ctx *ctx, nc_net *net, int in);
+int nc_net_maxpool(nc_ctx *ctx, nc_net *net, int in, int k, int stride, int pad);
+int nc_net_avgpool(nc_ctx *ctx, nc_net *net, int in, int k, int stride, int pad,
+                   int count_pad);
+int nc_net_gap(nc_ctx *ctx, nc_net *net, int in);
+int nc_net_flatten(nc_ctx *ctx, nc_net *net, int in);
+int nc_net_sum(nc_ctx *ctx, nc_net *net, int n_in, const int *in);
+int nc_net_zero(nc_ctx *ctx, nc_net *net, int in, int stride);
+int nc_net_identity(nc_ctx *ctx, nc_net *net, int in);
+
+/* Ends building: `output` is the logits node (shape (F,1,1)); a loss node is
+ * appended; buffers are allocated for batches of up to n_max. Parameters are
+ * zero until nc_net_init_params. Errors: NC_ERR_INVAL (bad graph),
+ * NC_ERR_NOMEM. */
+nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max);
+
+/* Initializes every parameter and state buffer from (seed, node index), so
+ * the result does not depend on anything but the graph and the seed. */
+nc_status nc_net_init_params(nc_net *net, uint64_t seed);
+
+/* Forward pass on x (CNHW, n <= n_max samples of the input shape). If labels
+ * is non-NULL, *loss gets the mean cross-entropy (loss may be NULL). train
+ * selects BN batch statistics and running-stat updates. */
+nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
+                         const int32_t *labels, int n, int train, float *loss);
+
+/* Backward pass for the last forward (which must have had labels and
+ * train=1): ADDS d(mean loss)/d(params) into nc_net_grads. */
+nc_status nc_net_backward(nc_ctx *ctx, nc_net *net);
+
+/* Sets the gradient buffer to zero. */
+void nc_net_zero_grad(nc_net *net);
+
+/* Logits of the last forward, (F × n) in CNHW, owned by the net. */
+const float *nc_net_logits(const nc_net *net);
+/* Number of output classes F. */
+int nc_net_n_classes(const nc_net *net);
+nc_shape nc_net_input_shape(const nc_net *net);
+int nc_net_n_max(const nc_net *net);
+
+/* The flat buffers, owned by the net. */
+size_t nc_net_n_params(const nc_net *net);
+float *nc_net_params(nc_net *net);
+float *nc_net_grads(nc_net *net);
+size_t nc_net_n_state(const nc_net *net);
+float *nc_net_state(nc_net *net);
+
+/* Forward multiply-accumulates per sample, summed over nodes. */
+double nc_net_macs(const nc_net *net);
+int nc_net_n_nodes(const nc_net *net);
+/* Bytes of activation, gradient and scratch memory held by the net. */
+size_t nc_net_bytes(const nc_net *net);
+
+/* Counts arg-max hits of the last forward's logits against labels[0..n). */
+int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n);
+
+#endif
