@@ -1,0 +1,480 @@
+#include "core/net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct nc_node {
+    nc_op_kind kind;
+    nc_attr a;
+    int n_in;
+    int in[NC_MAX_IN];
+    nc_shape out;
+    size_t w_off, n_w;       /* into net->params / net->grads */
+    size_t s_off, n_s;       /* into net->state */
+    size_t n_save;
+    float *y, *dy, *save;    /* in net->arena; dy NULL if no gradient flows */
+    int needs_grad;          /* a parameter lies at or before this node */
+} nc_node;
+
+struct nc_net {
+    nc_node *nodes;
+    int n_nodes, cap;
+    int finalized;
+    int output, loss;        /* logits node, loss node */
+    int n_max;
+    size_t np, ns, n_work, n_arena;
+    float *params, *grads, *state, *work, *arena;
+    /* What the last forward saw, for backward. */
+    int last_n, last_train;
+    const int32_t *last_labels;
+    int threads;
+};
+
+nc_net *nc_net_new(void)
+{
+    nc_net *net = calloc(1, sizeof *net);
+    if (net) {
+        net->output = net->loss = -1;
+        net->threads = 1;
+    }
+    return net;
+}
+
+void nc_net_free(nc_net *net)
+{
+    if (!net)
+        return;
+    free(net->nodes);
+    free(net->params);
+    free(net->grads);
+    free(net->state);
+    free(net->work);
+    free(net->arena);
+    free(net);
+}
+
+static int net_push(nc_ctx *ctx, nc_net *net, nc_op_kind k, const nc_attr *a,
+                    int n_in, const int *in, nc_shape out)
+{
+    if (net->n_nodes == net->cap) {
+        int cap = net->cap ? 2 * net->cap : 64;
+        nc_node *nn = realloc(net->nodes, (size_t)cap * sizeof *nn);
+        if (!nn) {
+            nc_fail(ctx, NC_ERR_NOMEM, "net: out of memory adding a node");
+            return -1;
+        }
+        net->nodes = nn;
+        net->cap = cap;
+    }
+    nc_node *nd = &net->nodes[net->n_nodes];
+    memset(nd, 0, sizeof *nd);
+    nd->kind = k;
+    if (a)
+        nd->a = *a;
+    nd->n_in = n_in;
+    for (int i = 0; i < n_in; i++)
+        nd->in[i] = in[i];
+    nd->out = out;
+    return net->n_nodes++;
+}
+
+int nc_net_input(nc_ctx *ctx, nc_net *net, nc_shape s)
+{
+    if (net->finalized) {
+        nc_fail(ctx, NC_ERR_STATE, "net: cannot add nodes after finalize");
+        return -1;
+    }
+    if (s.c < 1 || s.h < 1 || s.w < 1) {
+        nc_fail(ctx, NC_ERR_INVAL, "net: input shape %dx%dx%d is empty", s.c, s.h, s.w);
+        return -1;
+    }
+    for (int i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].kind == NC_OP_INPUT) {
+            nc_fail(ctx, NC_ERR_INVAL, "net: only one input node is supported");
+            return -1;
+        }
+    return net_push(ctx, net, NC_OP_INPUT, NULL, 0, NULL, s);
+}
+
+int nc_net_add(nc_ctx *ctx, nc_net *net, nc_op_kind k, const nc_attr *a,
+               int n_in, const int *in)
+{
+    const nc_op_def *d = nc_op_get(k);
+    if (net->finalized) {
+        nc_fail(ctx, NC_ERR_STATE, "net: cannot add nodes after finalize");
+        return -1;
+    }
+    if (!d || k == NC_OP_INPUT || k == NC_OP_SOFTMAX_XENT) {
+        nc_fail(ctx, NC_ERR_INVAL, "net: op kind %d cannot be added", (int)k);
+        return -1;
+    }
+    if (n_in < d->min_in || n_in > d->max_in) {
+        nc_fail(ctx, NC_ERR_INVAL, "net: %s takes %d..%d inputs, got %d",
+                d->name, d->min_in, d->max_in, n_in);
+        return -1;
+    }
+    nc_shape shp[NC_MAX_IN];
+    for (int i = 0; i < n_in; i++) {
+        if (in[i] < 0)
+            return -1; /* an earlier builder call failed; its message stands */
+        if (in[i] >= net->n_nodes) {
+            nc_fail(ctx, NC_ERR_INVAL, "net: %s input %d is node %d, which does "
+                    "not exist yet", d->name, i, in[i]);
+            return -1;
+        }
+        shp[i] = net->nodes[in[i]].out;
+    }
+    nc_attr zero = { 0 };
+    nc_shape out;
+    if (d->shape(ctx, a ? a : &zero, n_in, shp, &out) != NC_OK) {
+        nc_ctx_prefix(ctx, "%s (node %d)", d->name, net->n_nodes);
+        return -1;
+    }
+    return net_push(ctx, net, k, a, n_in, in, out);
+}
+
+static int net_add1(nc_ctx *ctx, nc_net *net, nc_op_kind k, const nc_attr *a, int in)
+{
+    if (in < 0)
+        return -1;
+    return nc_net_add(ctx, net, k, a, 1, &in);
+}
+
+int nc_net_conv(nc_ctx *ctx, nc_net *net, int in, int cout, int k, int stride,
+                int pad, int groups, int bias)
+{
+    nc_attr a = { .cout = cout, .k = k, .stride = stride, .pad = pad,
+                  .groups = groups, .bias = bias };
+    return net_add1(ctx, net, NC_OP_CONV2D, &a, in);
+}
+
+int nc_net_linear(nc_ctx *ctx, nc_net *net, int in, int cout, int bias)
+{
+    nc_attr a = { .cout = cout, .bias = bias };
+    return net_add1(ctx, net, NC_OP_LINEAR, &a, in);
+}
+
+int nc_net_bn(nc_ctx *ctx, nc_net *net, int in, int affine)
+{
+    nc_attr a = { .affine = affine, .momentum = 0.1f, .eps = 1e-5f };
+    return net_add1(ctx, net, NC_OP_BATCHNORM, &a, in);
+}
+
+int nc_net_relu(nc_ctx *ctx, nc_net *net, int in)
+{
+    return net_add1(ctx, net, NC_OP_RELU, NULL, in);
+}
+
+int nc_net_maxpool(nc_ctx *ctx, nc_net *net, int in, int k, int stride, int pad)
+{
+    nc_attr a = { .k = k, .stride = stride, .pad = pad };
+    return net_add1(ctx, net, NC_OP_MAXPOOL, &a, in);
+}
+
+int nc_net_avgpool(nc_ctx *ctx, nc_net *net, int in, int k, int stride, int pad,
+                   int count_pad)
+{
+    nc_attr a = { .k = k, .stride = stride, .pad = pad, .count_pad = count_pad };
+    return net_add1(ctx, net, NC_OP_AVGPOOL, &a, in);
+}
+
+int nc_net_gap(nc_ctx *ctx, nc_net *net, int in)
+{
+    return net_add1(ctx, net, NC_OP_GAP, NULL, in);
+}
+
+int nc_net_flatten(nc_ctx *ctx, nc_net *net, int in)
+{
+    return net_add1(ctx, net, NC_OP_FLATTEN, NULL, in);
+}
+
+int nc_net_sum(nc_ctx *ctx, nc_net *net, int n_in, const int *in)
+{
+    return nc_net_add(ctx, net, NC_OP_SUM, NULL, n_in, in);
+}
+
+int nc_net_zero(nc_ctx *ctx, nc_net *net, int in, int stride)
+{
+    nc_attr a = { .stride = stride };
+    return net_add1(ctx, net, NC_OP_ZERO, &a, in);
+}
+
+int nc_net_identity(nc_ctx *ctx, nc_net *net, int in)
+{
+    return net_add1(ctx, net, NC_OP_IDENTITY, NULL, in);
+}
+
+static void net_in_shapes(const nc_net *net, const nc_node *nd, nc_shape *shp)
+{
+    for (int i = 0; i < nd->n_in; i++)
+        shp[i] = net->nodes[nd->in[i]].out;
+}
+
+/* Adds a + b into *sum, failing on size_t overflow. */
+static int size_add(size_t *sum, size_t b)
+{
+    if (*sum > SIZE_MAX - b)
+        return -1;
+    *sum += b;
+    return 0;
+}
+
+nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max)
+{
+    if (net->finalized)
+        return nc_fail(ctx, NC_ERR_STATE, "net: already finalized");
+    if (output < 0)
+        return ctx && ctx->status ? ctx->status
+                                  : nc_fail(ctx, NC_ERR_INVAL, "net: no output node");
+    if (output >= net->n_nodes || n_max < 1)
+        return nc_fail(ctx, NC_ERR_INVAL, "net: bad output node %d or batch %d",
+                       output, n_max);
+    if (net->n_nodes < 1 || net->nodes[0].kind != NC_OP_INPUT)
+        return nc_fail(ctx, NC_ERR_INVAL, "net: node 0 must be the input");
+    nc_shape o = net->nodes[output].out;
+    if (o.h != 1 || o.w != 1 || o.c < 2)
+        return nc_fail(ctx, NC_ERR_INVAL, "net: output node has shape %dx%dx%d; "
+                       "expected (classes >= 2)x1x1", o.c, o.h, o.w);
+    nc_attr none = { 0 };
+    nc_shape lossshape;
+    const nc_op_def *xd = nc_op_get(NC_OP_SOFTMAX_XENT);
+    if (xd->shape(ctx, &none, 1, &o, &lossshape))
+        return ctx->status;
+    int loss = net_push(ctx, net, NC_OP_SOFTMAX_XENT, NULL, 1, &output, lossshape);
+    if (loss < 0)
+        return NC_ERR_NOMEM;
+    net->output = output;
+    net->loss = loss;
+    net->n_max = n_max;
+
+    size_t np = 0, ns = 0, nwork = 0, narena = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        nc_shape shp[NC_MAX_IN];
+        net_in_shapes(net, nd, shp);
+        nd->n_w = d->n_params ? d->n_params(&nd->a, shp) : 0;
+        nd->n_s = d->n_state ? d->n_state(&nd->a, shp) : 0;
+        nd->n_save = d->n_save ? d->n_save(&nd->a, shp, nd->out, n_max) : 0;
+        size_t wk = d->n_work ? d->n_work(&nd->a, shp, nd->out, n_max) : 0;
+        nd->w_off = np;
+        nd->s_off = ns;
+        nd->needs_grad = nd->n_w > 0;
+        for (int j = 0; j < nd->n_in; j++)
+            nd->needs_grad |= net->nodes[nd->in[j]].needs_grad;
+        if (nd->kind == NC_OP_ZERO)
+            nd->needs_grad = 0;
+        size_t ny = (size_t)n_max * nc_shape_size(nd->out);
+        if (size_add(&np, nd->n_w) || size_add(&ns, nd->n_s) ||
+            (nd->kind != NC_OP_INPUT && size_add(&narena, ny)) ||
+            (nd->needs_grad && size_add(&narena, ny)) ||
+            size_add(&narena, nd->n_save))
+            return nc_fail(ctx, NC_ERR_NOMEM, "net: buffer sizes overflow");
+        if (wk > nwork)
+            nwork = wk;
+    }
+    net->np = np;
+    net->ns = ns;
+    net->n_work = nwork;
+    net->n_arena = narena;
+    net->params = calloc(np + 1, sizeof(float));
+    net->grads = calloc(np + 1, sizeof(float));
+    net->state = calloc(ns + 1, sizeof(float));
+    net->work = malloc((nwork + 1) * sizeof(float));
+    net->arena = calloc(narena + 1, sizeof(float));
+    if (!net->params || !net->grads || !net->state || !net->work || !net->arena)
+        return nc_fail(ctx, NC_ERR_NOMEM, "net: out of memory allocating %.1f MiB "
+                       "for %d nodes at batch %d",
+                       (double)(narena + nwork + 2 * np) * 4 / 1048576.0,
+                       net->n_nodes, n_max);
+    float *p = net->arena;
+    for (int i = 0; i < net->n_nodes; i++) {
+        nc_node *nd = &net->nodes[i];
+        size_t ny = (size_t)n_max * nc_shape_size(nd->out);
+        if (nd->kind != NC_OP_INPUT) {
+            nd->y = p;
+            p += ny;
+        }
+        if (nd->needs_grad) {
+            nd->dy = p;
+            p += ny;
+        }
+        nd->save = nd->n_save ? p : NULL;
+        p += nd->n_save;
+    }
+    net->finalized = 1;
+    return NC_OK;
+}
+
+nc_status nc_net_init_params(nc_net *net, uint64_t seed)
+{
+    if (!net->finalized)
+        return NC_ERR_STATE;
+    for (int i = 0; i < net->n_nodes; i++) {
+        nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        if (!d->init || (!nd->n_w && !nd->n_s))
+            continue;
+        nc_shape shp[NC_MAX_IN];
+        net_in_shapes(net, nd, shp);
+        nc_rng rng = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_INIT, i));
+        d->init(&nd->a, shp, net->params + nd->w_off, net->state + nd->s_off, &rng);
+    }
+    return NC_OK;
+}
+
+static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int train)
+{
+    memset(e, 0, sizeof *e);
+    e->attr = &nd->a;
+    e->n = n;
+    e->train = train;
+    e->threads = net->threads;
+    e->n_in = nd->n_in;
+    for (int j = 0; j < nd->n_in; j++) {
+        const nc_node *src = &net->nodes[nd->in[j]];
+        e->in[j] = src->out;
+        e->x[j] = src->y;
+        e->dx[j] = src->dy;
+    }
+    e->out = nd->out;
+    e->y = nd->y;
+    e->dy = nd->dy;
+    e->w = net->params + nd->w_off;
+    e->dw = nd->n_w ? net->grads + nd->w_off : NULL;
+    e->state = net->state + nd->s_off;
+    e->save = nd->save;
+    e->work = net->work;
+    e->labels = net->last_labels;
+}
+
+nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
+                         const int32_t *labels, int n, int train, float *loss)
+{
+    if (!net->finalized)
+        return nc_fail(ctx, NC_ERR_STATE, "net: forward before finalize");
+    if (n < 1 || n > net->n_max)
+        return nc_fail(ctx, NC_ERR_INVAL, "net: batch of %d outside 1..%d",
+                       n, net->n_max);
+    if (labels) {
+        int nc = net->nodes[net->output].out.c;
+        for (int i = 0; i < n; i++)
+            if (labels[i] < 0 || labels[i] >= nc)
+                return nc_fail(ctx, NC_ERR_RANGE, "net: label %d of sample %d "
+                               "outside 0..%d", (int)labels[i], i, nc - 1);
+    }
+    net->threads = ctx && ctx->threads > 0 ? ctx->threads : 1;
+    net->last_n = n;
+    net->last_train = train;
+    net->last_labels = labels;
+    /* The input node's buffer is the caller's array, never written. */
+    net->nodes[0].y = (float *)x;
+    int last = labels ? net->loss : net->output;
+    nc_exec e;
+    for (int i = 1; i <= last; i++) {
+        nc_node *nd = &net->nodes[i];
+        net_exec(net, nd, &e, n, train);
+        nc_op_get(nd->kind)->forward(&e);
+    }
+    if (labels && loss) {
+        double s = 0;
+        const float *l = net->nodes[net->loss].y;
+        for (int i = 0; i < n; i++)
+            s += l[i];
+        *loss = (float)(s / n);
+    }
+    return NC_OK;
+}
+
+nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
+{
+    if (!net->finalized || !net->last_labels || !net->last_train)
+        return nc_fail(ctx, NC_ERR_STATE, "net: backward needs a training "
+                       "forward with labels first");
+    int n = net->last_n;
+    for (int i = 1; i < net->loss; i++) {
+        nc_node *nd = &net->nodes[i];
+        if (nd->dy)
+            memset(nd->dy, 0, (size_t)n * nc_shape_size(nd->out) * sizeof(float));
+    }
+    nc_node *ln = &net->nodes[net->loss];
+    if (!ln->dy)
+        return NC_OK; /* nothing trainable */
+    for (int i = 0; i < n; i++)
+        ln->dy[i] = 1.0f / (float)n;
+    nc_exec e;
+    for (int i = net->loss; i >= 1; i--) {
+        nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        if (!nd->needs_grad || !d->backward)
+            continue;
+        net_exec(net, nd, &e, n, 1);
+        d->backward(&e);
+    }
+    return NC_OK;
+}
+
+void nc_net_zero_grad(nc_net *net)
+{
+    if (net->grads)
+        memset(net->grads, 0, net->np * sizeof(float));
+}
+
+const float *nc_net_logits(const nc_net *net)
+{
+    return net->output >= 0 ? net->nodes[net->output].y : NULL;
+}
+
+int nc_net_n_classes(const nc_net *net)
+{
+    return net->output >= 0 ? net->nodes[net->output].out.c : 0;
+}
+
+nc_shape nc_net_input_shape(const nc_net *net)
+{
+    nc_shape z = { 0, 0, 0 };
+    return net->n_nodes ? net->nodes[0].out : z;
+}
+
+int nc_net_n_max(const nc_net *net) { return net->n_max; }
+size_t nc_net_n_params(const nc_net *net) { return net->np; }
+float *nc_net_params(nc_net *net) { return net->params; }
+float *nc_net_grads(nc_net *net) { return net->grads; }
+size_t nc_net_n_state(const nc_net *net) { return net->ns; }
+float *nc_net_state(nc_net *net) { return net->state; }
+int nc_net_n_nodes(const nc_net *net) { return net->n_nodes; }
+
+size_t nc_net_bytes(const nc_net *net)
+{
+    return (net->n_arena + net->n_work) * sizeof(float);
+}
+
+double nc_net_macs(const nc_net *net)
+{
+    double m = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        if (!d->macs)
+            continue;
+        nc_shape shp[NC_MAX_IN];
+        net_in_shapes(net, nd, shp);
+        m += d->macs(&nd->a, shp, nd->out);
+    }
+    return m;
+}
+
+int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n)
+{
+    const float *z = nc_net_logits(net);
+    int nc = nc_net_n_classes(net), hits = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        for (int c = 1; c < nc; c++)
+            if (z[(size_t)c * n + i] > z[(size_t)best * n + i])
+                best = c;
+        hits += best == labels[i];
+    }
+    return hits;
+}
