@@ -1,0 +1,395 @@
+#include "train/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "core/net.h"
+#include "core/optim.h"
+#include "data/dataset.h"
+#include "models/models.h"
+#include "train/ckpt.h"
+
+/* Everything one training session holds; built from the configuration alone,
+ * so that a resumed session rebuilds exactly the same thing. */
+typedef struct trainer {
+    nc_train_cfg cfg;
+    nc_dataset *train, *valid, *test;
+    nc_net *net;
+    nc_optim *opt;
+    nc_sched sched;
+    float *x;
+    int32_t *y;
+    uint32_t *perm;
+    int64_t steps_per_epoch;
+} trainer;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void trainer_free(trainer *t)
+{
+    nc_dataset_free(t->train);
+    nc_dataset_free(t->valid);
+    nc_dataset_free(t->test);
+    nc_net_free(t->net);
+    nc_optim_free(t->opt);
+    free(t->x);
+    free(t->y);
+    free(t->perm);
+}
+
+static nc_status trainer_data(nc_ctx *ctx, trainer *t)
+{
+    const nc_train_cfg *c = &t->cfg;
+    const char *dir = c->data_dir[0] ? c->data_dir : NULL;
+    nc_dataset *full = NULL;
+    nc_status st = nc_dataset_load(ctx, c->dataset, dir, NC_SPLIT_TRAIN, &full);
+    if (!st)
+        st = nc_dataset_load(ctx, c->dataset, dir, NC_SPLIT_TEST, &t->test);
+    if (st) {
+        nc_dataset_free(full);
+        return st;
+    }
+    if (c->valid > 0) {
+        if (c->valid >= full->n) {
+            int n = full->n;
+            nc_dataset_free(full);
+            return nc_fail(ctx, NC_ERR_RANGE, "valid: %d validation samples leave "
+                           "none of the %d training samples", c->valid, n);
+        }
+        st = nc_dataset_split(ctx, full, c->valid, c->seed, &t->train, &t->valid);
+        nc_dataset_free(full);
+        if (st)
+            return st;
+    } else {
+        t->train = full;
+    }
+    /* Statistics of the training part only, applied to all parts. */
+    float mean[16], std[16];
+    if (t->train->c > 16)
+        return nc_fail(ctx, NC_ERR_RANGE, "dataset has %d channels; at most 16 "
+                       "are supported", t->train->c);
+    nc_dataset_stats(t->train, mean, std);
+    for (int i = 0; i < t->train->c; i++)
+        if (!(std[i] > 1e-12f))
+            std[i] = 1.0f;
+    nc_dataset_normalize(t->train, mean, std);
+    nc_dataset_normalize(t->test, mean, std);
+    if (t->valid)
+        nc_dataset_normalize(t->valid, mean, std);
+    return NC_OK;
+}
+
+static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    nc_status st = nc_train_cfg_validate(ctx, cfg);
+    if (st || (st = trainer_data(ctx, t)))
+        return st;
+    nc_model_opts mo = nc_model_defaults();
+    mo.in = (nc_shape){ t->train->c, t->train->h, t->train->w };
+    mo.n_classes = t->train->n_classes;
+    mo.nb201_c = cfg->nb201_c;
+    mo.nb201_n = cfg->nb201_n;
+    st = nc_model_build(ctx, cfg->model, cfg->arch[0] ? cfg->arch : NULL, &mo,
+                        cfg->batch, &t->net);
+    if (st)
+        return st;
+    nc_net_init_params(t->net, cfg->seed);
+    nc_optim_cfg oc = {
+        .kind = strcmp(cfg->optimizer, "adam") == 0 ? NC_OPTIM_ADAM : NC_OPTIM_SGD,
+        .momentum = (float)cfg->momentum,
+        .nesterov = cfg->nesterov,
+        .weight_decay = (float)cfg->weight_decay,
+    };
+    t->opt = nc_optim_new(&oc, nc_net_n_params(t->net));
+    size_t xs = (size_t)cfg->batch * nc_shape_size(mo.in);
+    t->x = malloc(xs * sizeof(float));
+    t->y = malloc((size_t)cfg->batch * sizeof(int32_t));
+    t->perm = malloc((size_t)t->train->n * sizeof(uint32_t));
+    if (!t->opt || !t->x || !t->y || !t->perm)
+        return nc_fail(ctx, NC_ERR_NOMEM, "training: out of memory");
+    t->steps_per_epoch = (t->train->n + cfg->batch - 1) / cfg->batch;
+    t->sched = (nc_sched){
+        .kind = strcmp(cfg->schedule, "cosine") == 0 ? NC_SCHED_COSINE
+              : strcmp(cfg->schedule, "step") == 0   ? NC_SCHED_STEP
+                                                     : NC_SCHED_CONST,
+        .base_lr = (float)cfg->lr,
+        .warmup_steps = (int64_t)cfg->warmup_epochs * t->steps_per_epoch,
+        .total_steps = (int64_t)cfg->epochs * t->steps_per_epoch,
+        .step_size = (int64_t)cfg->step_epochs * t->steps_per_epoch,
+        .gamma = (float)cfg->step_gamma,
+    };
+    return NC_OK;
+}
+
+/* Mean loss and accuracy of the net (eval mode) on a whole data set. */
+static nc_status trainer_evaluate(nc_ctx *ctx, trainer *t, const nc_dataset *ds,
+                                  double *loss, double *acc)
+{
+    double lsum = 0;
+    long hits = 0;
+    int b = t->cfg.batch;
+    for (int i = 0; i < ds->n; i += b) {
+        int n = ds->n - i < b ? ds->n - i : b;
+        for (int j = 0; j < n; j++)
+            t->perm[j] = (uint32_t)(i + j);
+        nc_batch_fill(ds, t->perm, n, NULL, NULL, t->x, t->y);
+        float l;
+        nc_status st = nc_net_forward(ctx, t->net, t->x, t->y, n, 0, &l);
+        if (st)
+            return st;
+        lsum += (double)l * n;
+        hits += nc_net_count_correct(t->net, t->y, n);
+    }
+    *loss = lsum / ds->n;
+    *acc = (double)hits / ds->n;
+    return NC_OK;
+}
+
+/* One epoch (1-based) of training; the global step advances by one per batch. */
+static nc_status trainer_epoch(nc_ctx *ctx, trainer *t, int epoch, int64_t *step,
+                               const nc_train_progress *prog, nc_epoch_metrics *m)
+{
+    const nc_train_cfg *c = &t->cfg;
+    nc_dataset *ds = t->train;
+    for (int i = 0; i < ds->n; i++)
+        t->perm[i] = (uint32_t)i;
+    nc_rng shuf = nc_rng_make(c->seed, NC_STREAM(NC_PURPOSE_SHUFFLE, epoch));
+    nc_rng_shuffle_u32(&shuf, t->perm, (uint32_t)ds->n);
+    nc_augment aug = { .pad = c->augment_pad, .flip = c->augment_flip };
+    int use_aug = aug.pad > 0 || aug.flip;
+    double lsum = 0, t0 = now_seconds();
+    long hits = 0;
+    for (int64_t s = 0; s < t->steps_per_epoch; s++) {
+        int off = (int)(s * c->batch);
+        int n = ds->n - off < c->batch ? ds->n - off : c->batch;
+        nc_rng arng = nc_rng_make(c->seed, NC_STREAM(NC_PURPOSE_AUGMENT, *step));
+        nc_batch_fill(ds, t->perm + off, n, use_aug ? &aug : NULL, &arng, t->x, t->y);
+        float loss;
+        nc_net_zero_grad(t->net);
+        nc_status st = nc_net_forward(ctx, t->net, t->x, t->y, n, 1, &loss);
+        if (!st)
+            st = nc_net_backward(ctx, t->net);
+        if (st)
+            return st;
+        if (!isfinite(loss))
+            return nc_fail(ctx, NC_ERR_NUMERIC, "training diverged: loss is %f at "
+                           "epoch %d, step %lld (try a lower --lr)", loss, epoch,
+                           (long long)*step);
+        m->lr = nc_sched_lr(&t->sched, *step);
+        nc_optim_step(t->opt, nc_net_params(t->net), nc_net_grads(t->net),
+                      (float)m->lr);
+        (*step)++;
+        lsum += (double)loss * n;
+        hits += nc_net_count_correct(t->net, t->y, n);
+        if (prog && prog->fn)
+            prog->fn(prog->ud, epoch, c->epochs, s + 1, t->steps_per_epoch, loss,
+                     now_seconds() - t0);
+    }
+    m->seconds = now_seconds() - t0;
+    m->epoch = epoch;
+    m->step = *step;
+    m->train_loss = lsum / ds->n;
+    m->train_accuracy = (double)hits / ds->n;
+    m->valid_loss = m->valid_accuracy = NAN;
+    if (t->valid)
+        return trainer_evaluate(ctx, t, t->valid, &m->valid_loss, &m->valid_accuracy);
+    return NC_OK;
+}
+
+static char *result_json(const nc_train_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "run", (double)r->run);
+    cJSON_AddNumberToObject(o, "epochs", r->epochs_done);
+    cJSON_AddNumberToObject(o, "test_accuracy", r->test_accuracy);
+    cJSON_AddNumberToObject(o, "test_loss", r->test_loss);
+    cJSON_AddNumberToObject(o, "train_seconds", r->train_seconds);
+    cJSON_AddStringToObject(o, "weights_sha256", r->weights_sha256);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* Trains from epoch `done` + 1 to the end, committing an epoch row and a
+ * checkpoint after each epoch, then stores the final result. */
+static nc_status trainer_loop(nc_ctx *ctx, nc_store *db, int64_t run, trainer *t,
+                              int done, int64_t step, const nc_train_progress *prog,
+                              nc_train_result *res)
+{
+    nc_ctx_apply_threads(ctx);
+    nc_status st = NC_OK;
+    for (int e = done + 1; e <= t->cfg.epochs; e++) {
+        nc_epoch_metrics m;
+        memset(&m, 0, sizeof m);
+        if ((st = trainer_epoch(ctx, t, e, &step, prog, &m)))
+            return st;
+        void *blob;
+        size_t len;
+        if ((st = nc_ckpt_pack(ctx, t->net, t->opt, e, step, &blob, &len)))
+            return st;
+        st = nc_store_epoch_commit(ctx, db, run, &m, blob, len);
+        free(blob);
+        if (st)
+            return st;
+    }
+    memset(res, 0, sizeof *res);
+    res->run = run;
+    res->epochs_done = t->cfg.epochs;
+    if ((st = trainer_evaluate(ctx, t, t->test, &res->test_loss, &res->test_accuracy)))
+        return st;
+    nc_net_weights_sha256(t->net, res->weights_sha256);
+    nc_run_info info;
+    if ((st = nc_store_run_get(ctx, db, run, &info)))
+        return st;
+    res->train_seconds = info.train_seconds;
+    nc_run_info_clear(&info);
+    char *js = result_json(res);
+    if (!js)
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
+    st = nc_store_run_finish(ctx, db, run, "done", js);
+    free(js);
+    return st;
+}
+
+static void mark_failed(nc_store *db, int64_t run, nc_status st)
+{
+    /* A numeric failure is final; I/O or memory trouble may pass, so those
+     * runs stay "running" and can be resumed. */
+    if (st == NC_ERR_NUMERIC) {
+        nc_ctx quiet;
+        nc_ctx_init(&quiet);
+        nc_store_run_finish(&quiet, db, run, "failed", NULL);
+    }
+}
+
+nc_status nc_train_start(nc_ctx *ctx, nc_store *db, const nc_train_cfg *cfg,
+                         const nc_train_progress *prog, int64_t *run_out,
+                         nc_train_result *res)
+{
+    trainer t;
+    nc_status st = trainer_setup(ctx, &t, cfg);
+    if (st) {
+        trainer_free(&t);
+        return st;
+    }
+    char *js = nc_train_cfg_to_json(cfg);
+    if (!js) {
+        trainer_free(&t);
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
+    }
+    nc_run_info info = { .kind = "train", .config_json = js,
+                         .code_version = NC_VERSION, .seed = cfg->seed,
+                         .threads = cfg->threads };
+    int64_t run;
+    st = nc_store_run_create(ctx, db, &info, &run);
+    free(js);
+    if (!st) {
+        if (run_out)
+            *run_out = run;
+        st = trainer_loop(ctx, db, run, &t, 0, 0, prog, res);
+        if (st)
+            mark_failed(db, run, st);
+    }
+    trainer_free(&t);
+    return st;
+}
+
+/* Loads a run's configuration and rebuilds its trainer, restoring the newest
+ * checkpoint if there is one. */
+static nc_status trainer_restore(nc_ctx *ctx, nc_store *db, int64_t run,
+                                 trainer *t, int *done, int64_t *step,
+                                 int refuse_done)
+{
+    nc_run_info info;
+    memset(t, 0, sizeof *t);
+    nc_status st = nc_store_run_get(ctx, db, run, &info);
+    if (st)
+        return st;
+    if (strcmp(info.kind, "train") != 0) {
+        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is a '%s' run, not a training "
+                     "run", (long long)run, info.kind);
+    } else if (refuse_done && strcmp(info.status, "done") == 0) {
+        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is already done; nothing to "
+                     "resume (see: nasc show %lld)", (long long)run, (long long)run);
+    }
+    nc_train_cfg cfg;
+    if (!st) {
+        st = nc_train_cfg_from_json(ctx, info.config_json, &cfg);
+        if (st)
+            nc_ctx_prefix(ctx, "run %lld", (long long)run);
+    }
+    nc_run_info_clear(&info);
+    if (st)
+        return st;
+    /* The run's own thread count, so the result is the same bits. */
+    ctx->threads = cfg.threads;
+    if ((st = trainer_setup(ctx, t, &cfg)))
+        return st;
+    *done = 0;
+    *step = 0;
+    void *blob;
+    size_t len;
+    int epoch;
+    st = nc_store_ckpt_latest(ctx, db, run, &blob, &len, &epoch);
+    if (st == NC_ERR_NOTFOUND) {
+        nc_ctx_clear(ctx);
+        return NC_OK;
+    }
+    if (st)
+        return st;
+    st = nc_ckpt_unpack(ctx, blob, len, t->net, t->opt, done, step);
+    free(blob);
+    if (st)
+        nc_ctx_prefix(ctx, "run %lld", (long long)run);
+    return st;
+}
+
+nc_status nc_train_resume(nc_ctx *ctx, nc_store *db, int64_t run,
+                          const nc_train_progress *prog, nc_train_result *res)
+{
+    trainer t;
+    int done;
+    int64_t step;
+    nc_status st = trainer_restore(ctx, db, run, &t, &done, &step, 1);
+    if (!st) {
+        st = trainer_loop(ctx, db, run, &t, done, step, prog, res);
+        if (st)
+            mark_failed(db, run, st);
+    }
+    trainer_free(&t);
+    return st;
+}
+
+nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
+                        double *accuracy, double *loss)
+{
+    trainer t;
+    int done;
+    int64_t step;
+    nc_status st = trainer_restore(ctx, db, run, &t, &done, &step, 0);
+    if (!st && done == 0)
+        st = nc_fail(ctx, NC_ERR_NOTFOUND, "run %lld has no checkpoint yet "
+                     "(no epoch finished)", (long long)run);
+    if (!st && valid && !t.valid)
+        st = nc_fail(ctx, NC_ERR_INVAL, "run %lld has no validation split",
+                     (long long)run);
+    if (!st) {
+        nc_ctx_apply_threads(ctx);
+        st = trainer_evaluate(ctx, &t, valid ? t.valid : t.test, loss, accuracy);
+    }
+    trainer_free(&t);
+    return st;
+}
