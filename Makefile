@@ -14,7 +14,7 @@ else
 BUILD   ?= build
 endif
 
-OPT      := -O2
+OPT      := -O3
 ifeq ($(DEBUG),1)
 OPT      := -O0 -g
 endif

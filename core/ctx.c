@@ -33,7 +33,17 @@ void nc_ctx_prefix(nc_ctx *ctx, const char *fmt, ...)
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     memcpy(old, ctx->msg, sizeof old);
-    snprintf(ctx->msg, sizeof ctx->msg, "%s: %s", pre, old);
+    /* Truncation keeps the start of the message, which says where. */
+    size_t n = strlen(pre);
+    if (n >= sizeof ctx->msg - 2)
+        n = sizeof ctx->msg - 3;
+    memcpy(ctx->msg, pre, n);
+    ctx->msg[n] = ':';
+    ctx->msg[n + 1] = ' ';
+    size_t room = sizeof ctx->msg - n - 2;
+    size_t m = strnlen(old, room - 1);
+    memcpy(ctx->msg + n + 2, old, m);
+    ctx->msg[n + 2 + m] = '\0';
 }
 
 void nc_ctx_clear(nc_ctx *ctx)

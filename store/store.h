@@ -7,7 +7,12 @@
  * SHA-256, written in the same transaction as the epoch row). The database is
  * in WAL mode; its schema version is PRAGMA user_version and
  * PRAGMA application_id marks it as a nasc database. Opening an older schema
- * migrates it; a newer one is refused. No SQL lives outside store/.
+ * migrates it; a newer one is refused. No SQL lives outside store/; the
+ * tables, pragmas and migration policy are in docs/SCHEMA.md.
+ *
+ * An nc_store is one SQLite connection: use it from one thread at a time.
+ * Several processes may open the same file; readers never wait for a writer,
+ * and writers wait for each other up to a busy timeout (10 s).
  *
  *     nc_store *db;
  *     if (nc_store_open(ctx, "runs.db", 1, &db)) ...
@@ -31,8 +36,13 @@ typedef struct nc_store nc_store;
 enum { NC_STORE_SCHEMA_VERSION = 1 };
 
 /* Opens (create=1: creates if missing) the database at path. Errors:
- * NC_ERR_IO (cannot open/create), NC_ERR_FORMAT (not a SQLite file or not a
- * nasc database), NC_ERR_VERSION (schema newer than this build), NC_ERR_DB.
+ * NC_ERR_IO (cannot open/create; with create=0 a missing file is "no such
+ * file" and nothing is created), NC_ERR_FORMAT (not a SQLite file, or a
+ * SQLite database of another program), NC_ERR_VERSION (schema newer than
+ * this build), NC_ERR_DB. An empty SQLite file (0 bytes, or no tables and
+ * no application_id) becomes a run log, as does a missing one with create=1.
+ * A file that is not ours is left untouched. A write-protected file opens
+ * read-only: reads work, writes fail with NC_ERR_IO. On failure *out is NULL.
  * *out is owned by the caller: nc_store_close. */
 nc_status nc_store_open(nc_ctx *ctx, const char *path, int create,
                         nc_store **out);
@@ -54,23 +64,33 @@ typedef struct nc_run_info {
     char *owned_;              /* internal: strings of a fetched info */
 } nc_run_info;
 
-/* Creates a run with status "running"; *id gets its id. Strings are copied. */
+/* Creates a run with status "running"; *id gets its id. Strings are copied.
+ * Only kind, config_json (must parse as a JSON object, else NC_ERR_INVAL),
+ * code_version (required), seed and threads are read from info; the store
+ * sets id, status, the times (created = updated = now), train_seconds and
+ * epochs_done. */
 nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
                               const nc_run_info *info, int64_t *id);
 /* Fetches a run; NC_ERR_NOTFOUND if there is none with that id. Release the
- * strings with nc_run_info_clear. */
+ * strings with nc_run_info_clear (also safe after a failed get: *out is
+ * zeroed first). */
 nc_status nc_store_run_get(nc_ctx *ctx, nc_store *st, int64_t id,
                            nc_run_info *out);
+/* Frees a fetched info's strings and zeroes it; accepts NULL. Only for infos
+ * filled by nc_store_run_get or nc_store_run_list. */
 void nc_run_info_clear(nc_run_info *info);
-/* All runs, oldest first; *out is an array of *n infos owned by the caller
- * (nc_run_info_clear each, then free the array). */
+/* All runs, oldest first (by id); *out is an array of *n infos owned by the
+ * caller (nc_run_info_clear each, then free the array); NULL when *n is 0. */
 nc_status nc_store_run_list(nc_ctx *ctx, nc_store *st, nc_run_info **out,
                             int *n);
 /* Sets status ("running", "done", "failed"), and on "done" the final JSON
- * result (may be NULL). */
+ * result (may be NULL; must be valid JSON). Any other status clears the
+ * result, and passing a result with it is NC_ERR_INVAL. NC_ERR_NOTFOUND for
+ * an unknown id. */
 nc_status nc_store_run_finish(nc_ctx *ctx, nc_store *st, int64_t id,
                               const char *status, const char *result_json);
-/* The final JSON result of a done run (malloc'ed, caller frees) or NULL. */
+/* The final JSON result of a done run (malloc'ed, caller frees) or NULL;
+ * NC_ERR_NOTFOUND for an unknown id. */
 nc_status nc_store_run_result(nc_ctx *ctx, nc_store *st, int64_t id,
                               char **result_json);
 
@@ -82,19 +102,29 @@ typedef struct nc_epoch_metrics {
     double valid_loss, valid_accuracy;   /* NaN if not measured */
     double seconds;            /* wall time of this epoch's training */
 } nc_epoch_metrics;
+/* Any of the reals except seconds may be NaN; it reads back as NaN. */
 
 /* In one transaction: inserts the epoch row, stores the checkpoint blob with
  * its SHA-256 (replacing older checkpoints of the run), and adds
- * m->seconds to the run's train_seconds and bumps epochs_done. */
+ * m->seconds to the run's train_seconds and bumps epochs_done. On any error
+ * nothing is changed. Epochs come in order: m->epoch must be the run's
+ * epochs_done + 1 (else NC_ERR_STATE). NC_ERR_NOTFOUND for an unknown run,
+ * NC_ERR_INVAL for epoch < 1, step < 0 or a NULL ckpt with ckpt_len > 0,
+ * NC_ERR_NUMERIC for seconds that is NaN, infinite or negative; a full disk
+ * is NC_ERR_IO. The run's status is not checked (a failed run may be resumed).
+ * ckpt is only read during the call; ckpt_len 0 stores an empty checkpoint. */
 nc_status nc_store_epoch_commit(nc_ctx *ctx, nc_store *st, int64_t run,
                                 const nc_epoch_metrics *m, const void *ckpt,
                                 size_t ckpt_len);
-/* All epoch rows of a run in order; *out malloc'ed, caller frees. */
+/* All epoch rows of a run in order; *out malloc'ed, caller frees (NULL when
+ * *n is 0). NC_ERR_NOTFOUND for an unknown run. */
 nc_status nc_store_epochs(nc_ctx *ctx, nc_store *st, int64_t run,
                           nc_epoch_metrics **out, int *n);
 /* The newest checkpoint of a run, checksum verified (NC_ERR_CHECKSUM with
- * the run and epoch named on mismatch; NC_ERR_NOTFOUND if none). *blob is
- * malloc'ed, caller frees. */
+ * the run and epoch named on mismatch of its SHA-256 or length;
+ * NC_ERR_NOTFOUND if none, or no such run). *blob is malloc'ed, caller frees
+ * (non-NULL even for an empty checkpoint); NULL on failure. epoch may be
+ * NULL. */
 nc_status nc_store_ckpt_latest(nc_ctx *ctx, nc_store *st, int64_t run,
                                void **blob, size_t *len, int *epoch);
 

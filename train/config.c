@@ -165,7 +165,7 @@ static nc_status get_num(nc_ctx *ctx, const cJSON *o, const char *k, double *dst
 
 static nc_status get_int(nc_ctx *ctx, const cJSON *o, const char *k, int *dst)
 {
-    double d;
+    double d = 0;
     nc_status st = get_num(ctx, o, k, &d);
     if (st)
         return st;

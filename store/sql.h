@@ -1,0 +1,89 @@
+/*
+ * sql.h — internals shared by the sources of store/. Nothing outside store/
+ * includes it: this header is what keeps sqlite3 and SQL out of the rest of
+ * nasc.
+ *
+ * Every helper that can fail records a message of the form
+ * "<path>: <what>: <sqlite's message>" in ctx, so that a full disk during an
+ * epoch commit reads "runs.db: commit epoch 5 of run 3: database or disk is
+ * full" rather than a bare SQLite error.
+ */
+#ifndef NC_STORE_SQL_H
+#define NC_STORE_SQL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* PRAGMA application_id of every nasc run log: "nasc" in ASCII, so that
+ * `file` and other tools can tell a run log from any other SQLite file. */
+#define NC_STORE_APP_ID 0x6E617363
+
+/* How long a statement waits for another connection's lock before it fails
+ * with "database is locked". In WAL mode readers never wait for a writer, so
+ * this matters for two writers (two trainers sharing a log, or a schema
+ * migration racing a commit); a commit holds the lock for milliseconds, so
+ * ten seconds only runs out when something is wrong. */
+enum { NC_STORE_BUSY_MS = 10000 };
+
+struct nc_store {
+    sqlite3 *db;
+    char *path;     /* as the caller gave it, for messages */
+};
+
+/* Records the failure of SQLite call rc (a result code, extended or not) as
+ * "<path>: <what>: <sqlite message>" and returns the nasc status for it:
+ * a full disk or an OS error -> NC_ERR_IO, a damaged file -> NC_ERR_FORMAT,
+ * out of memory -> NC_ERR_NOMEM, a too big blob -> NC_ERR_RANGE, anything
+ * else (locks, constraints, bugs) -> NC_ERR_DB. Call it before any rollback,
+ * which would replace sqlite's message. */
+nc_status nc_sql_fail(nc_ctx *ctx, const nc_store *st, int rc,
+                      const char *what_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prepares one constant statement; values go in through sqlite3_bind_*, never
+ * into the SQL text. */
+nc_status nc_sql_prepare(nc_ctx *ctx, nc_store *st, const char *sql,
+                         sqlite3_stmt **out);
+
+/* Runs constant SQL without results (DDL, BEGIN, COMMIT). */
+nc_status nc_sql_exec(nc_ctx *ctx, nc_store *st, const char *sql,
+                      const char *what);
+
+/* BEGIN IMMEDIATE: takes the write lock up front, so that a transaction
+ * that reads and then writes cannot fail half-way with SQLITE_BUSY (a
+ * deferred transaction that upgrades its lock gets no busy_timeout wait). */
+nc_status nc_sql_begin(nc_ctx *ctx, nc_store *st, const char *what);
+nc_status nc_sql_commit(nc_ctx *ctx, nc_store *st, const char *what);
+/* Rolls back the open transaction if there still is one (SQLite already
+ * rolled back by itself after some errors, such as a full disk). */
+void nc_sql_rollback(nc_store *st);
+
+/* Steps a statement that has to finish without rows (INSERT, UPDATE). */
+nc_status nc_sql_step_done(nc_ctx *ctx, nc_store *st, sqlite3_stmt *s,
+                           const char *what_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* *exists = whether run id is in the runs table. */
+nc_status nc_sql_run_exists(nc_ctx *ctx, nc_store *st, int64_t id,
+                            int *exists);
+
+/* A double binds as NULL when it is NaN (SQLite would store NULL anyway);
+ * a NULL column reads back as NaN. */
+int nc_sql_bind_real(sqlite3_stmt *s, int i, double v);
+double nc_sql_column_real(sqlite3_stmt *s, int i);
+
+/* Unix time in seconds, with sub-second resolution. */
+double nc_sql_now(void);
+
+/* The schema: the number of objects (tables, indexes, ...) in the file, and
+ * bringing a file at version < NC_STORE_SCHEMA_VERSION up to date in one
+ * transaction (schema.c). nc_sql_migrate re-checks the header inside its
+ * transaction, since another process may have migrated meanwhile. */
+nc_status nc_sql_header(nc_ctx *ctx, nc_store *st, int64_t *app_id,
+                        int64_t *version, int64_t *objects);
+nc_status nc_sql_check_header(nc_ctx *ctx, const nc_store *st, int64_t app_id,
+                              int64_t version, int64_t objects);
+nc_status nc_sql_migrate(nc_ctx *ctx, nc_store *st);
+
+#endif

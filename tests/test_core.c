@@ -1,0 +1,337 @@
+/* Core: RNG, optimizers, schedules, net building and execution, whole-net
+ * gradient checks, checkpoints and configurations. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/gradcheck.h"
+#include "core/net.h"
+#include "core/optim.h"
+#include "core/rng.h"
+#include "models/models.h"
+#include "train/ckpt.h"
+#include "train/train.h"
+
+START_TEST(rng_is_a_pure_function_of_key_and_counter)
+{
+    nc_rng a = nc_rng_make(7, NC_STREAM(NC_PURPOSE_SHUFFLE, 3));
+    nc_rng b = nc_rng_make(7, NC_STREAM(NC_PURPOSE_SHUFFLE, 3));
+    nc_rng c = nc_rng_make(7, NC_STREAM(NC_PURPOSE_SHUFFLE, 4));
+    int same_c = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint32_t x = nc_rng_u32(&a), y = nc_rng_u32(&b), z = nc_rng_u32(&c);
+        ck_assert_uint_eq(x, y);
+        same_c += x == z;
+    }
+    ck_assert_int_lt(same_c, 3);
+    /* Restoring from (seed, stream, counter) continues the same sequence. */
+    nc_rng r = nc_rng_make(99, 5);
+    for (int i = 0; i < 8; i++)
+        nc_rng_u32(&r);
+    nc_rng r2 = nc_rng_make(99, 5);
+    r2.counter = r.counter;
+    ck_assert_uint_eq(nc_rng_u32(&r), nc_rng_u32(&r2));
+}
+END_TEST
+
+START_TEST(rng_distributions)
+{
+    nc_rng r = nc_rng_make(1, 1);
+    double s = 0, s2 = 0;
+    int hist[7] = { 0 };
+    for (int i = 0; i < 70000; i++) {
+        float g = nc_rng_normal(&r);
+        s += g;
+        s2 += g * g;
+        uint32_t k = nc_rng_below(&r, 7);
+        ck_assert_uint_lt(k, 7);
+        hist[k]++;
+        float u = nc_rng_uniform(&r);
+        ck_assert(u >= 0 && u < 1);
+    }
+    ck_assert(fabs(s / 70000) < 0.02);
+    ck_assert(fabs(s2 / 70000 - 1) < 0.03);
+    for (int k = 0; k < 7; k++)
+        ck_assert_int_gt(hist[k], 9500);
+    uint32_t p[100];
+    for (int i = 0; i < 100; i++)
+        p[i] = i;
+    nc_rng_shuffle_u32(&r, p, 100);
+    int seen[100] = { 0 }, moved = 0;
+    for (int i = 0; i < 100; i++) {
+        seen[p[i]]++;
+        moved += p[i] != (uint32_t)i;
+    }
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(seen[i], 1);
+    ck_assert_int_gt(moved, 80);
+}
+END_TEST
+
+START_TEST(sgd_nesterov_matches_pytorch_formula)
+{
+    nc_optim_cfg oc = { .kind = NC_OPTIM_SGD, .momentum = 0.9f, .nesterov = 1,
+                        .weight_decay = 0.1f };
+    nc_optim *o = nc_optim_new(&oc, 1);
+    float w = 1.0f, g = 0.5f;
+    /* step 1: g' = 0.5 + 0.1 = 0.6; v = 0.6; w -= 0.1*(0.6 + 0.9*0.6) */
+    nc_optim_step(o, &w, &g, 0.1f);
+    ck_assert_float_eq_tol(w, 1.0f - 0.1f * (0.6f + 0.54f), 1e-6f);
+    /* step 2: g' = 0.5 + 0.1*w; v = 0.9*0.6 + g'; w -= 0.1*(g' + 0.9*v) */
+    float w1 = w, gp = 0.5f + 0.1f * w1, v = 0.54f + gp;
+    nc_optim_step(o, &w, &g, 0.1f);
+    ck_assert_float_eq_tol(w, w1 - 0.1f * (gp + 0.9f * v), 1e-6f);
+    ck_assert_int_eq(nc_optim_steps(o), 2);
+    nc_optim_free(o);
+    nc_optim_free(NULL);
+}
+END_TEST
+
+START_TEST(adam_first_step_is_lr_sign)
+{
+    nc_optim_cfg oc = { .kind = NC_OPTIM_ADAM };
+    nc_optim *o = nc_optim_new(&oc, 2);
+    float w[2] = { 1, 1 }, g[2] = { 3, -0.01f };
+    nc_optim_step(o, w, g, 0.01f);
+    /* Bias-corrected first step moves every weight by ~lr against its sign. */
+    ck_assert_float_eq_tol(w[0], 0.99f, 1e-5f);
+    ck_assert_float_eq_tol(w[1], 1.01f, 1e-4f);
+    ck_assert_uint_eq(nc_optim_state_len(o), 4);
+    nc_optim_free(o);
+}
+END_TEST
+
+START_TEST(schedules)
+{
+    nc_sched c = { .kind = NC_SCHED_COSINE, .base_lr = 1, .total_steps = 100 };
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 0), 1.0f, 1e-6f);
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 50), 0.5f, 1e-6f);
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 100), 0.0f, 1e-6f);
+    c.warmup_steps = 10;
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 0), 0.1f, 1e-6f);
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 9), 1.0f, 1e-6f);
+    ck_assert_float_eq_tol(nc_sched_lr(&c, 10), 1.0f, 1e-6f);
+    nc_sched s = { .kind = NC_SCHED_STEP, .base_lr = 1, .step_size = 10, .gamma = 0.5f };
+    ck_assert_float_eq_tol(nc_sched_lr(&s, 9), 1.0f, 1e-6f);
+    ck_assert_float_eq_tol(nc_sched_lr(&s, 25), 0.25f, 1e-6f);
+}
+END_TEST
+
+/* A small net that exercises every differentiable op and a DAG join. */
+static nc_net *small_net(nc_ctx *ctx, int n_max)
+{
+    nc_net *net = nc_net_new();
+    int x = nc_net_input(ctx, net, (nc_shape){ 2, 6, 6 });
+    int a = nc_net_conv(ctx, net, x, 4, 3, 1, 1, 1, 1);
+    a = nc_net_bn(ctx, net, a, 1);
+    int r = nc_net_relu(ctx, net, a);
+    int b = nc_net_conv(ctx, net, r, 4, 3, 1, 1, 4, 0);
+    int p = nc_net_avgpool(ctx, net, r, 3, 1, 1, 0);
+    int ins[3] = { b, p, nc_net_identity(ctx, net, r) };
+    int s = nc_net_sum(ctx, net, 3, ins);
+    s = nc_net_maxpool(ctx, net, s, 2, 2, 0);
+    int g = nc_net_gap(ctx, net, s);
+    int f = nc_net_flatten(ctx, net, nc_net_conv(ctx, net, s, 3, 1, 1, 0, 1, 1));
+    (void)g;
+    int y = nc_net_linear(ctx, net, f, 5, 1);
+    ck_assert_msg(y >= 0, "%s", ctx->msg);
+    ck_assert_msg(nc_net_finalize(ctx, net, y, n_max) == NC_OK, "%s", ctx->msg);
+    nc_net_init_params(net, 3);
+    return net;
+}
+
+START_TEST(whole_net_gradient_check)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *net = small_net(&ctx, 4);
+    float x[4 * 2 * 36];
+    int32_t y[4] = { 0, 3, 4, 1 };
+    nc_rng r = nc_rng_make(5, 5);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = nc_rng_normal(&r);
+    double err;
+    nc_status st = nc_gradcheck_net(&ctx, net, x, y, 4, 400, 2e-2, &err);
+    ck_assert_msg(st == NC_OK, "%s", ctx.msg);
+    nc_net_free(net);
+}
+END_TEST
+
+START_TEST(forward_backward_are_deterministic)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *a = small_net(&ctx, 4), *b = small_net(&ctx, 4);
+    float x[4 * 2 * 36];
+    int32_t y[4] = { 0, 1, 2, 3 };
+    nc_rng r = nc_rng_make(6, 6);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = nc_rng_normal(&r);
+    float la, lb;
+    nc_net *nets[2] = { a, b };
+    float *ls[2] = { &la, &lb };
+    for (int k = 0; k < 2; k++) {
+        nc_net_zero_grad(nets[k]);
+        ck_assert_int_eq(nc_net_forward(&ctx, nets[k], x, y, 4, 1, ls[k]), NC_OK);
+        ck_assert_int_eq(nc_net_backward(&ctx, nets[k]), NC_OK);
+    }
+    ck_assert(memcmp(&la, &lb, sizeof la) == 0);
+    ck_assert(memcmp(nc_net_grads(a), nc_net_grads(b),
+                     nc_net_n_params(a) * sizeof(float)) == 0);
+    /* A smaller batch than n_max runs too. */
+    ck_assert_int_eq(nc_net_forward(&ctx, a, x, y, 2, 0, &la), NC_OK);
+    ck_assert(isfinite(la));
+    nc_net_free(a);
+    nc_net_free(b);
+}
+END_TEST
+
+START_TEST(net_build_errors)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *net = nc_net_new();
+    int x = nc_net_input(&ctx, net, (nc_shape){ 3, 8, 8 });
+    int c = nc_net_conv(&ctx, net, x, 4, 3, 1, 1, 1, 0);
+    int ins[2] = { x, c };
+    ck_assert_int_eq(nc_net_sum(&ctx, net, 2, ins), -1);
+    ck_assert_int_eq(ctx.status, NC_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "shape"));
+    int bad = 42;
+    ck_assert_int_eq(nc_net_add(&ctx, net, NC_OP_RELU, NULL, 1, &bad), -1);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "does not exist"));
+    /* -1 propagates without a new message. */
+    nc_ctx_clear(&ctx);
+    ck_assert_int_eq(nc_net_relu(&ctx, net, -1), -1);
+    ck_assert_int_eq(ctx.status, NC_OK);
+    /* The output must be a logits vector. */
+    ck_assert_int_eq(nc_net_finalize(&ctx, net, c, 2), NC_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "output"));
+    nc_net_free(net);
+    nc_net_free(NULL);
+    /* Labels out of range are refused, not read out of bounds. */
+    net = small_net(&ctx, 2);
+    float xx[2 * 2 * 36] = { 0 };
+    int32_t yy[2] = { 0, 5 };
+    ck_assert_int_eq(nc_net_forward(&ctx, net, xx, yy, 2, 1, NULL), NC_ERR_RANGE);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, xx, yy, 3, 1, NULL), NC_ERR_INVAL);
+    nc_net_free(net);
+}
+END_TEST
+
+START_TEST(models_build_with_expected_sizes)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_model_opts mo = nc_model_defaults();
+    nc_net *net;
+    ck_assert_int_eq(nc_model_build(&ctx, "mlp", NULL, &mo, 8, &net), NC_OK);
+    ck_assert_uint_eq(nc_net_n_params(net),
+                      784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
+    ck_assert(fabs(nc_net_macs(net) - (784 * 512 + 512 * 256 + 256 * 10)) < 1);
+    nc_net_free(net);
+    ck_assert_int_eq(nc_model_build(&ctx, "cnn", NULL, &mo, 8, &net), NC_OK);
+    size_t want = (9 * 32 + 32) + 64 + (9 * 32 * 64 + 64) + 128 +
+                  (3136 * 128 + 128) + (128 * 10 + 10);
+    ck_assert_uint_eq(nc_net_n_params(net), want);
+    nc_net_free(net);
+    ck_assert_int_eq(nc_model_build(&ctx, "resnet", NULL, &mo, 8, &net), NC_ERR_INVAL);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "resnet"));
+    ck_assert_int_eq(nc_model_build(&ctx, "nb201", "|bogus~0|", &mo, 8, &net),
+                     NC_ERR_INVAL);
+    ck_assert_int_eq(nc_model_build(&ctx, "nb201", NULL, &mo, 8, &net), NC_ERR_INVAL);
+}
+END_TEST
+
+START_TEST(checkpoint_round_trip_and_mismatch)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *a = small_net(&ctx, 2);
+    nc_optim_cfg oc = { .kind = NC_OPTIM_SGD, .momentum = 0.9f };
+    nc_optim *oa = nc_optim_new(&oc, nc_net_n_params(a));
+    for (size_t i = 0; i < nc_optim_state_len(oa); i++)
+        nc_optim_state(oa)[i] = (float)i;
+    nc_optim_set_steps(oa, 77);
+    void *blob;
+    size_t len;
+    ck_assert_int_eq(nc_ckpt_pack(&ctx, a, oa, 3, 1234, &blob, &len), NC_OK);
+    nc_net *b = small_net(&ctx, 2);
+    nc_net_init_params(b, 999);
+    nc_optim *ob = nc_optim_new(&oc, nc_net_n_params(b));
+    int ep;
+    int64_t step;
+    ck_assert_int_eq(nc_ckpt_unpack(&ctx, blob, len, b, ob, &ep, &step), NC_OK);
+    ck_assert_int_eq(ep, 3);
+    ck_assert_int_eq(step, 1234);
+    ck_assert_int_eq(nc_optim_steps(ob), 77);
+    char ha[65], hb[65];
+    nc_net_weights_sha256(a, ha);
+    nc_net_weights_sha256(b, hb);
+    ck_assert_str_eq(ha, hb);
+    ck_assert_int_eq(nc_ckpt_unpack(&ctx, blob, len - 4, b, ob, &ep, &step),
+                     NC_ERR_FORMAT);
+    ((char *)blob)[0] = 'X';
+    ck_assert_int_eq(nc_ckpt_unpack(&ctx, blob, len, b, ob, &ep, &step),
+                     NC_ERR_FORMAT);
+    free(blob);
+    nc_optim_free(oa);
+    nc_optim_free(ob);
+    nc_net_free(a);
+    nc_net_free(b);
+}
+END_TEST
+
+START_TEST(config_json_round_trip_and_errors)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_train_cfg c = nc_train_cfg_defaults(), d;
+    c.seed = 18446744073709551615ull;
+    strcpy(c.model, "nb201");
+    strcpy(c.arch, "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+    char *js = nc_train_cfg_to_json(&c);
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, js, &d), NC_OK);
+    ck_assert(memcmp(&c, &d, sizeof c) == 0);
+    free(js);
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, "{\"model\":\"cnn\"}", &d),
+                     NC_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "'arch'"));
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, "[1,2", &d), NC_ERR_FORMAT);
+    c = nc_train_cfg_defaults();
+    c.epochs = 0;
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "epochs"));
+    c = nc_train_cfg_defaults();
+    c.lr = NAN;
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_RANGE);
+    c = nc_train_cfg_defaults();
+    strcpy(c.model, "vgg");
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_INVAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, rng_is_a_pure_function_of_key_and_counter);
+    tcase_add_test(tc, rng_distributions);
+    tcase_add_test(tc, sgd_nesterov_matches_pytorch_formula);
+    tcase_add_test(tc, adam_first_step_is_lr_sign);
+    tcase_add_test(tc, schedules);
+    tcase_add_test(tc, whole_net_gradient_check);
+    tcase_add_test(tc, forward_backward_are_deterministic);
+    tcase_add_test(tc, net_build_errors);
+    tcase_add_test(tc, models_build_with_expected_sizes);
+    tcase_add_test(tc, checkpoint_round_trip_and_mismatch);
+    tcase_add_test(tc, config_json_round_trip_and_errors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
