@@ -324,6 +324,11 @@ static nc_status trainer_restore(nc_ctx *ctx, nc_store *db, int64_t run,
     } else if (refuse_done && strcmp(info.status, "done") == 0) {
         st = nc_fail(ctx, NC_ERR_STATE, "run %lld is already done; nothing to "
                      "resume (see: nasc show %lld)", (long long)run, (long long)run);
+    } else if (refuse_done && strcmp(info.status, "failed") == 0) {
+        /* Training is deterministic: a diverged run would diverge again. */
+        st = nc_fail(ctx, NC_ERR_STATE, "run %lld failed (training diverged); "
+                     "resuming would repeat it — start a new run with other "
+                     "settings", (long long)run);
     }
     nc_train_cfg cfg;
     if (!st) {

@@ -1,0 +1,298 @@
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char CMD[] = "show";
+
+enum { OPT_DB = 256, OPT_JSON };
+
+static const struct option LONGOPTS[] = {
+    { "db", required_argument, NULL, OPT_DB },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+void nc_cli_show_help(FILE *f)
+{
+    fprintf(f,
+        "Usage: nasc show RUN [OPTIONS]\n"
+        "\n"
+        "Shows one run: its status, timings and code version, its full\n"
+        "configuration, the metrics of every finished epoch, and the final\n"
+        "result if the run is done.\n"
+        "\n"
+        "  RUN                the run id (see 'nasc runs')\n"
+        "  --db FILE          run log (default runs.db)\n"
+        "  --json             print one JSON line: an object with id, kind,\n"
+        "                     status, created, updated, code_version, seed,\n"
+        "                     threads, epochs_done, train_seconds, config\n"
+        "                     (object), epochs (array of per-epoch metrics,\n"
+        "                     null where not measured) and result (object or\n"
+        "                     null)\n"
+        "  -h, --help         show this help\n"
+        "\n"
+        "Exit status:\n%s",
+        nc_cli_exit_codes_help);
+}
+
+/* Everything shown about a run, gathered before anything is printed so
+ * that a failure does not leave half a report. */
+typedef struct show {
+    int64_t id;
+    const char *dbpath;
+    nc_run_info info;
+    int have_info;
+    nc_epoch_metrics *ep;
+    int n_ep;
+    cJSON *config;     /* parsed configuration, or NULL */
+    cJSON *result;     /* parsed result, or NULL (not done) */
+} show;
+
+static void show_free(show *s)
+{
+    if (s->have_info)
+        nc_run_info_clear(&s->info);
+    free(s->ep);
+    cJSON_Delete(s->config);
+    cJSON_Delete(s->result);
+}
+
+static int gather(nc_ctx *ctx, nc_store *db, show *s)
+{
+    nc_status st = nc_cli_run_get(ctx, db, s->dbpath, s->id, &s->info);
+    if (st)
+        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+    s->have_info = 1;
+    if ((st = nc_store_epochs(ctx, db, s->id, &s->ep, &s->n_ep)))
+        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+    char *res = NULL;
+    if ((st = nc_store_run_result(ctx, db, s->id, &res)))
+        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+    if (res) {
+        s->result = cJSON_Parse(res);
+        free(res);
+        if (!s->result) {
+            fprintf(stderr, "nasc %s: run %lld: the stored result is not "
+                    "valid JSON\n", CMD, (long long)s->id);
+            return NC_EXIT_DB;
+        }
+    }
+    if (s->info.config_json) {
+        s->config = cJSON_Parse(s->info.config_json);
+        if (!s->config) {
+            fprintf(stderr, "nasc %s: run %lld: the stored configuration is "
+                    "not valid JSON\n", CMD, (long long)s->id);
+            return NC_EXIT_DB;
+        }
+    }
+    return NC_EXIT_OK;
+}
+
+/* A JSON scalar as text for the key/value listings. */
+static void scalar_text(const char *key, const cJSON *v, char *buf, size_t n)
+{
+    if (cJSON_IsString(v))
+        snprintf(buf, n, "%s", v->valuestring[0] ? v->valuestring : "-");
+    else if (cJSON_IsBool(v))
+        snprintf(buf, n, "%s", cJSON_IsTrue(v) ? "yes" : "no");
+    else if (cJSON_IsNull(v))
+        snprintf(buf, n, "-");
+    else if (cJSON_IsNumber(v)) {
+        size_t kl = strlen(key);
+        if (kl >= 8 && strcmp(key + kl - 8, "accuracy") == 0)
+            snprintf(buf, n, "%.2f%%", 100.0 * v->valuedouble);
+        else
+            snprintf(buf, n, "%.6g", v->valuedouble);
+    } else {
+        char *s = cJSON_PrintUnformatted(v);
+        snprintf(buf, n, "%s", s ? s : "?");
+        free(s);
+    }
+}
+
+static void print_object(const char *title, const cJSON *o)
+{
+    printf("\n%s\n", title);
+    int w = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o) {
+        int l = it->string ? (int)strlen(it->string) : 0;
+        if (l > w)
+            w = l;
+    }
+    cJSON_ArrayForEach(it, o) {
+        char val[NC_ARCH_MAX + 64];
+        const char *k = it->string ? it->string : "";
+        scalar_text(k, it, val, sizeof val);
+        printf("  %-*s  %s\n", w, k, val);
+    }
+}
+
+static void print_epochs(const show *s)
+{
+    printf("\nepochs\n");
+    if (s->n_ep == 0) {
+        printf("  none finished yet\n");
+        return;
+    }
+    int valid = 0;
+    for (int i = 0; i < s->n_ep; i++)
+        valid |= !isnan(s->ep[i].valid_accuracy);
+    printf("  %5s  %8s  %9s  %10s  %9s", "EPOCH", "STEP", "LR", "TRAIN_LOSS",
+           "TRAIN_ACC");
+    if (valid)
+        printf("  %10s  %9s", "VALID_LOSS", "VALID_ACC");
+    printf("  %7s\n", "SECONDS");
+    for (int i = 0; i < s->n_ep; i++) {
+        const nc_epoch_metrics *m = &s->ep[i];
+        printf("  %5d  %8lld  %9.3g  %10.4f  %8.2f%%", m->epoch,
+               (long long)m->step, m->lr, m->train_loss,
+               100.0 * m->train_accuracy);
+        if (valid && isnan(m->valid_accuracy))
+            printf("  %10s  %9s", "-", "-");
+        else if (valid)
+            printf("  %10.4f  %8.2f%%", m->valid_loss,
+                   100.0 * m->valid_accuracy);
+        printf("  %7.1f\n", m->seconds);
+    }
+}
+
+static int print_human(const show *s)
+{
+    const nc_run_info *ri = &s->info;
+    char created[32], updated[32];
+    printf("run %lld\n", (long long)s->id);
+    printf("  kind           %s\n", ri->kind ? ri->kind : "-");
+    printf("  status         %s\n", ri->status ? ri->status : "-");
+    printf("  created        %s\n",
+           nc_cli_format_time(ri->created, created, sizeof created));
+    printf("  updated        %s\n",
+           nc_cli_format_time(ri->updated, updated, sizeof updated));
+    printf("  code version   %s\n", ri->code_version ? ri->code_version : "-");
+    printf("  seed           %llu\n", (unsigned long long)ri->seed);
+    printf("  threads        %d\n", ri->threads);
+    printf("  epochs done    %d\n", ri->epochs_done);
+    printf("  train seconds  %.1f\n", ri->train_seconds);
+    if (s->config)
+        print_object("config", s->config);
+    print_epochs(s);
+    if (s->result)
+        print_object("result", s->result);
+    return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
+}
+
+/* NaN marks "not measured"; JSON has no NaN, so it becomes null. */
+static cJSON *num_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *epoch_json(const nc_epoch_metrics *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    if (!cJSON_AddNumberToObject(o, "epoch", m->epoch) ||
+        !cJSON_AddNumberToObject(o, "step", (double)m->step) ||
+        !cJSON_AddItemToObject(o, "lr", num_or_null(m->lr)) ||
+        !cJSON_AddItemToObject(o, "train_loss", num_or_null(m->train_loss)) ||
+        !cJSON_AddItemToObject(o, "train_accuracy",
+                               num_or_null(m->train_accuracy)) ||
+        !cJSON_AddItemToObject(o, "valid_loss", num_or_null(m->valid_loss)) ||
+        !cJSON_AddItemToObject(o, "valid_accuracy",
+                               num_or_null(m->valid_accuracy)) ||
+        !cJSON_AddItemToObject(o, "seconds", num_or_null(m->seconds))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int print_json(show *s)
+{
+    const nc_run_info *ri = &s->info;
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)ri->seed);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *eps = cJSON_CreateArray();
+    int ok = o && eps;
+    for (int i = 0; ok && i < s->n_ep; i++) {
+        cJSON *e = epoch_json(&s->ep[i]);
+        ok = e && cJSON_AddItemToArray(eps, e);
+        if (!ok)
+            cJSON_Delete(e);
+    }
+    ok = ok &&
+        cJSON_AddNumberToObject(o, "id", (double)s->id) &&
+        cJSON_AddStringToObject(o, "kind", ri->kind ? ri->kind : "") &&
+        cJSON_AddStringToObject(o, "status", ri->status ? ri->status : "") &&
+        cJSON_AddNumberToObject(o, "created", ri->created) &&
+        cJSON_AddNumberToObject(o, "updated", ri->updated) &&
+        cJSON_AddStringToObject(o, "code_version",
+                                ri->code_version ? ri->code_version : "") &&
+        cJSON_AddStringToObject(o, "seed", seed) &&
+        cJSON_AddNumberToObject(o, "threads", ri->threads) &&
+        cJSON_AddNumberToObject(o, "epochs_done", ri->epochs_done) &&
+        cJSON_AddNumberToObject(o, "train_seconds", ri->train_seconds);
+    /* The object owns each part once it is added, not before. */
+    if (ok && (ok = cJSON_AddItemToObject(o, "config", s->config ? s->config
+                                                      : cJSON_CreateNull())))
+        s->config = NULL;
+    if (ok && (ok = cJSON_AddItemToObject(o, "epochs", eps)))
+        eps = NULL;
+    if (ok && (ok = cJSON_AddItemToObject(o, "result", s->result ? s->result
+                                                      : cJSON_CreateNull())))
+        s->result = NULL;
+    cJSON_Delete(eps);
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    return nc_cli_print_json(o);
+}
+
+int nc_cli_show(int argc, char **argv)
+{
+    const char *dbpath = "runs.db";
+    int json = 0, ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
+        switch (ch) {
+        case OPT_DB:
+            if (!optarg[0])
+                return nc_cli_usage(CMD, "--db: expected a file name, got ''");
+            dbpath = optarg;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case 'h':
+            nc_cli_show_help(stdout);
+            return NC_EXIT_OK;
+        default:
+            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
+        }
+    }
+    show s = { .dbpath = dbpath };
+    int r = nc_cli_run_operand(CMD, argc, argv, optind, &s.id);
+    if (r)
+        return r;
+
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_store *db;
+    if ((r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db)))
+        return r;
+    r = gather(&ctx, db, &s);
+    nc_store_close(db);
+    if (r == NC_EXIT_OK)
+        r = json ? print_json(&s) : print_human(&s);
+    show_free(&s);
+    return r;
+}
