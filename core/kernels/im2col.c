@@ -2,13 +2,18 @@
 
 #include <string.h>
 
-#ifdef __FMA__
+#if defined(__FMA__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 /* Eight floats: GCC/Clang vector extension, AVX with -mavx2, two SSE
  * registers otherwise. Loads and stores go through memcpy, so no pointer
  * needs any alignment. */
+#if defined(__GNUC__) && !defined(__AVX__)
+/* Only static inline helpers pass these vectors, so the ABI change that
+ * GCC and Clang warn about in non-AVX builds does not matter. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float v8f __attribute__((vector_size(32)));
 
 static inline v8f ld8(const float *p)
@@ -49,20 +54,48 @@ static inline size_t round_up(size_t x, size_t m)
     return (x + m - 1) / m * m;
 }
 
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline v4f ld4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void st4(float *p, v4f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
 /* d[0..len) = s[0..len). Rows here are short (often 4..32 floats), where a
- * libc memcpy call costs more than the copy; the last vector may overlap the
- * one before it, which is harmless for a copy. */
+ * libc call costs more than the copy, so short rows get straight-line code
+ * (a loop would be turned back into a memmove call by GCC); the last vector
+ * may overlap the one before it, which is harmless for a copy. */
 static inline void copy_row(float *restrict d, const float *restrict s, int len)
 {
-    if (len >= 8) {
-        int j = 0;
-        for (; j + 8 <= len; j += 8)
-            st8(d + j, ld8(s + j));
-        if (j < len)
-            st8(d + len - 8, ld8(s + len - 8));
+    if (len > 32) {
+        memcpy(d, s, (size_t)len * sizeof(float));
+    } else if (len >= 8) {
+        if (len > 8) {
+            st8(d, ld8(s));
+            if (len > 16) {
+                st8(d + 8, ld8(s + 8));
+                if (len > 24)
+                    st8(d + 16, ld8(s + 16));
+            }
+        }
+        st8(d + len - 8, ld8(s + len - 8));
+    } else if (len >= 4) {
+        st4(d, ld4(s));
+        st4(d + len - 4, ld4(s + len - 4));
     } else {
-        for (int j = 0; j < len; j++)
-            d[j] = s[j];
+        if (len > 0)
+            d[0] = s[0];
+        if (len > 1)
+            d[1] = s[1];
+        if (len > 2)
+            d[2] = s[2];
     }
 }
 
@@ -74,6 +107,46 @@ static inline void add_row(float *restrict d, const float *restrict s, int len)
         st8(d + j, ld8(d + j) + ld8(s + j));
     for (; j < len; j++)
         d[j] += s[j];
+}
+
+/* d[j] = s[2*j] for j < len: the stride-2 deinterleave of staging. */
+static inline void gather2(float *restrict d, const float *restrict s, int len)
+{
+    int j = 0;
+#ifdef __AVX2__
+    /* Reads s[2j .. 2j+16): only while that stays within s[0 .. 2*len-1). */
+    for (; j + 8 < len; j += 8) {
+        __m256 a = _mm256_loadu_ps(s + 2 * j), b = _mm256_loadu_ps(s + 2 * j + 8);
+        __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+        e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e),
+                                                   _MM_SHUFFLE(3, 1, 2, 0)));
+        _mm256_storeu_ps(d + j, e);
+    }
+#endif
+    for (; j < len; j++)
+        d[j] = s[2 * j];
+}
+
+/* d[2*j] += s[j] for j < len: the adjoint of gather2. */
+static inline void scatter2_add(float *restrict d, const float *restrict s,
+                                int len)
+{
+    int j = 0;
+#ifdef __AVX2__
+    /* The odd elements in between get -0.0 added, which leaves every float
+     * (including -0.0 and NaN) as it was. */
+    const __m256 nz = _mm256_set1_ps(-0.0f);
+    for (; j + 8 < len; j += 8) {
+        __m256 r = _mm256_castpd_ps(_mm256_permute4x64_pd(
+            _mm256_castps_pd(_mm256_loadu_ps(s + j)), _MM_SHUFFLE(3, 1, 2, 0)));
+        __m256 lo = _mm256_unpacklo_ps(r, nz), hi = _mm256_unpackhi_ps(r, nz);
+        _mm256_storeu_ps(d + 2 * j, _mm256_add_ps(_mm256_loadu_ps(d + 2 * j), lo));
+        _mm256_storeu_ps(d + 2 * j + 8,
+                         _mm256_add_ps(_mm256_loadu_ps(d + 2 * j + 8), hi));
+    }
+#endif
+    for (; j < len; j++)
+        d[2 * j] += s[j];
 }
 
 /* The outputs o in [*lo, *hi) whose input index o*stride - pad + kofs lies in
@@ -111,6 +184,7 @@ static inline void out_range(int kofs, int pad, int stride, int in, int out,
  */
 typedef struct stage_geom {
     int s, p;       /* stride, pad */
+    int nph;        /* phases per axis that some tap reads: min(k, s) */
     int hq, wq;     /* rows and row pitch of a phase plane */
     int fpad;       /* largest tap shift within a phase */
     size_t psz;     /* floats per phase plane, with slack for vector tails */
@@ -122,6 +196,7 @@ static stage_geom stage_geom_of(int k, int s, int p, int ho, int wo)
     int r = (k - 1) / s;
     g.s = s;
     g.p = p;
+    g.nph = k < s ? k : s;
     g.hq = ho + r;
     g.wq = wo + r;
     g.fpad = r * g.wq + r;
@@ -140,10 +215,10 @@ static void stage_plane(float *P, const float *x, int h, int w,
                         const stage_geom *g)
 {
     const int s = g->s, p = g->p, wq = g->wq;
-    for (int py = 0; py < s; py++) {
+    for (int py = 0; py < g->nph; py++) {
         int r_lo, r_hi;
         out_range(py, p, s, h, g->hq, &r_lo, &r_hi);
-        for (int px = 0; px < s; px++) {
+        for (int px = 0; px < g->nph; px++) {
             float *pl = P + (size_t)(py * s + px) * g->psz;
             int c_lo, c_hi, rh = r_hi;
             out_range(px, p, s, w, wq, &c_lo, &c_hi);
@@ -160,8 +235,7 @@ static void stage_plane(float *P, const float *x, int h, int w,
                 if (s == 1) {
                     copy_row(row + c_lo, xr, len);
                 } else if (s == 2) {
-                    for (int j = 0; j < len; j++)
-                        row[c_lo + j] = xr[2 * j];
+                    gather2(row + c_lo, xr, len);
                 } else {
                     for (int j = 0; j < len; j++)
                         row[c_lo + j] = xr[(size_t)j * s];
@@ -181,10 +255,10 @@ static void unstage_plane_add(float *x, const float *P, int h, int w,
                               const stage_geom *g)
 {
     const int s = g->s, p = g->p, wq = g->wq;
-    for (int py = 0; py < s; py++) {
+    for (int py = 0; py < g->nph; py++) {
         int r_lo, r_hi;
         out_range(py, p, s, h, g->hq, &r_lo, &r_hi);
-        for (int px = 0; px < s; px++) {
+        for (int px = 0; px < g->nph; px++) {
             const float *pl = P + (size_t)(py * s + px) * g->psz;
             int c_lo, c_hi;
             out_range(px, p, s, w, wq, &c_lo, &c_hi);
@@ -197,6 +271,8 @@ static void unstage_plane_add(float *x, const float *P, int h, int w,
                             + (c_lo * s + px - p);
                 if (s == 1) {
                     add_row(xr, row, len);
+                } else if (s == 2) {
+                    scatter2_add(xr, row, len);
                 } else {
                     for (int j = 0; j < len; j++)
                         xr[(size_t)j * s] += row[j];
@@ -293,23 +369,67 @@ size_t nc_dwconv_scratch(int k, int stride, int ho, int wo)
     return 2 * (size_t)stride * stride * g.psz + stage_dy_floats(&g);
 }
 
-/* yw[i..i+8*nv) of the wide output grid: bias plus every tap, with nv
- * accumulators in registers. */
-static inline void dw_fwd_block(float *yw, const float *P, const float *wk,
-                                float b, int k, const stage_geom *g, size_t i,
-                                int nv)
+/* yw[i..i+32) of the wide output grid: bias plus every tap, with four
+ * accumulators in registers (named, not an array, which GCC would keep on the
+ * stack and chain through store-to-load forwarding). */
+static inline void dw_fwd_block4(float *yw, const float *P, const float *wk,
+                                 float b, int k, const stage_geom *g, size_t i)
 {
-    v8f acc[4];
-    for (int v = 0; v < nv; v++)
-        acc[v] = splat8(b);
+    v8f a0 = splat8(b), a1 = a0, a2 = a0, a3 = a0;
     FOR_TAPS(g, k, t, off, {
         v8f wv = splat8(wk[t]);
         const float *src = P + off + i;
-        for (int v = 0; v < nv; v++)
-            acc[v] = fma8(wv, ld8(src + 8 * v), acc[v]);
+        a0 = fma8(wv, ld8(src), a0);
+        a1 = fma8(wv, ld8(src + 8), a1);
+        a2 = fma8(wv, ld8(src + 16), a2);
+        a3 = fma8(wv, ld8(src + 24), a3);
     });
-    for (int v = 0; v < nv; v++)
-        st8(yw + i + 8 * v, acc[v]);
+    st8(yw + i, a0);
+    st8(yw + i + 8, a1);
+    st8(yw + i + 16, a2);
+    st8(yw + i + 24, a3);
+}
+
+/* Stride 1, where taps are plain shifts of one plane: eight accumulators
+ * (64 outputs) per pass over the taps, to amortize the tap loop and keep
+ * both FMA pipes busy. */
+static inline void dw_fwd_s1_block8(float *yw, const float *P, const float *wk,
+                                    float b, int k, int wq, size_t i)
+{
+    v8f a0 = splat8(b), a1 = a0, a2 = a0, a3 = a0;
+    v8f a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    const float *row = P + i;
+    for (int ky = 0; ky < k; ky++, row += wq, wk += k)
+        for (int kx = 0; kx < k; kx++) {
+            v8f wv = splat8(wk[kx]);
+            const float *src = row + kx;
+            a0 = fma8(wv, ld8(src), a0);
+            a1 = fma8(wv, ld8(src + 8), a1);
+            a2 = fma8(wv, ld8(src + 16), a2);
+            a3 = fma8(wv, ld8(src + 24), a3);
+            a4 = fma8(wv, ld8(src + 32), a4);
+            a5 = fma8(wv, ld8(src + 40), a5);
+            a6 = fma8(wv, ld8(src + 48), a6);
+            a7 = fma8(wv, ld8(src + 56), a7);
+        }
+    st8(yw + i, a0);
+    st8(yw + i + 8, a1);
+    st8(yw + i + 16, a2);
+    st8(yw + i + 24, a3);
+    st8(yw + i + 32, a4);
+    st8(yw + i + 40, a5);
+    st8(yw + i + 48, a6);
+    st8(yw + i + 56, a7);
+}
+
+static inline void dw_fwd_block1(float *yw, const float *P, const float *wk,
+                                 float b, int k, const stage_geom *g, size_t i)
+{
+    v8f a0 = splat8(b);
+    FOR_TAPS(g, k, t, off, {
+        a0 = fma8(splat8(wk[t]), ld8(P + off + i), a0);
+    });
+    st8(yw + i, a0);
 }
 
 void nc_dwconv_forward(float *y, float *scratch, const float *x,
@@ -330,10 +450,13 @@ void nc_dwconv_forward(float *y, float *scratch, const float *x,
                 const float *wk = wt + (size_t)co * k * k;
                 float b = bias ? bias[co] : 0.0f;
                 size_t i = 0;
+                if (stride == 1)
+                    for (; i + 64 <= nwide; i += 64)
+                        dw_fwd_s1_block8(yw, P, wk, b, k, g.wq, i);
                 for (; i + 32 <= nwide; i += 32)
-                    dw_fwd_block(yw, P, wk, b, k, &g, i, 4);
+                    dw_fwd_block4(yw, P, wk, b, k, &g, i);
                 for (; i < nwide; i += 8)
-                    dw_fwd_block(yw, P, wk, b, k, &g, i, 1);
+                    dw_fwd_block1(yw, P, wk, b, k, &g, i);
                 float *yp = y + ((size_t)co * n + ni) * oplane;
                 if (g.wq == wo) {
                     copy_row(yp, yw, ho * wo);
@@ -346,25 +469,105 @@ void nc_dwconv_forward(float *y, float *scratch, const float *x,
         }
 }
 
-/* One phase plane of the input gradient on [q, q+8*nv): the transposed taps
- * of that phase applied to the staged dy (whose junk columns are zero). */
-static inline void dw_bwd_dx_block(float *dxp, const float *dyw,
-                                   const float *wk, int k, int py, int px,
-                                   const stage_geom *g, size_t q, int nv,
-                                   int accumulate)
+/* One phase plane of the input gradient on [q, q+32): the transposed taps of
+ * that phase applied to the staged dy (whose junk columns are zero). */
+static inline void dw_bwd_dx_block4(float *dxp, const float *dyw,
+                                    const float *wk, int k, int py, int px,
+                                    const stage_geom *g, size_t q,
+                                    int accumulate)
 {
-    v8f acc[4];
-    for (int v = 0; v < nv; v++)
-        acc[v] = accumulate ? ld8(dxp + q + 8 * v) : splat8(0.0f);
+    v8f a0 = splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    if (accumulate) {
+        a0 = ld8(dxp + q);
+        a1 = ld8(dxp + q + 8);
+        a2 = ld8(dxp + q + 16);
+        a3 = ld8(dxp + q + 24);
+    }
     for (int ky = py, qy = 0; ky < k; ky += g->s, qy++)
         for (int kx = px, qx = 0; kx < k; kx += g->s, qx++) {
             v8f wv = splat8(wk[ky * k + kx]);
             const float *src = dyw + g->fpad + q - ((size_t)qy * g->wq + qx);
-            for (int v = 0; v < nv; v++)
-                acc[v] = fma8(wv, ld8(src + 8 * v), acc[v]);
+            a0 = fma8(wv, ld8(src), a0);
+            a1 = fma8(wv, ld8(src + 8), a1);
+            a2 = fma8(wv, ld8(src + 16), a2);
+            a3 = fma8(wv, ld8(src + 24), a3);
         }
-    for (int v = 0; v < nv; v++)
-        st8(dxp + q + 8 * v, acc[v]);
+    st8(dxp + q, a0);
+    st8(dxp + q + 8, a1);
+    st8(dxp + q + 16, a2);
+    st8(dxp + q + 24, a3);
+}
+
+/* Stride 1 (a single phase): as dw_bwd_dx_block4 on [q, q+64). */
+static inline void dw_bwd_dx_s1_block8(float *dxp, const float *dyw,
+                                       const float *wk, int k,
+                                       const stage_geom *g, size_t q,
+                                       int accumulate)
+{
+    v8f a0 = splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    v8f a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    if (accumulate) {
+        a0 = ld8(dxp + q);
+        a1 = ld8(dxp + q + 8);
+        a2 = ld8(dxp + q + 16);
+        a3 = ld8(dxp + q + 24);
+        a4 = ld8(dxp + q + 32);
+        a5 = ld8(dxp + q + 40);
+        a6 = ld8(dxp + q + 48);
+        a7 = ld8(dxp + q + 56);
+    }
+    const float *row = dyw + g->fpad + q;
+    for (int ky = 0; ky < k; ky++, row -= g->wq, wk += k)
+        for (int kx = 0; kx < k; kx++) {
+            v8f wv = splat8(wk[kx]);
+            const float *src = row - kx;
+            a0 = fma8(wv, ld8(src), a0);
+            a1 = fma8(wv, ld8(src + 8), a1);
+            a2 = fma8(wv, ld8(src + 16), a2);
+            a3 = fma8(wv, ld8(src + 24), a3);
+            a4 = fma8(wv, ld8(src + 32), a4);
+            a5 = fma8(wv, ld8(src + 40), a5);
+            a6 = fma8(wv, ld8(src + 48), a6);
+            a7 = fma8(wv, ld8(src + 56), a7);
+        }
+    st8(dxp + q, a0);
+    st8(dxp + q + 8, a1);
+    st8(dxp + q + 16, a2);
+    st8(dxp + q + 24, a3);
+    st8(dxp + q + 32, a4);
+    st8(dxp + q + 40, a5);
+    st8(dxp + q + 48, a6);
+    st8(dxp + q + 56, a7);
+}
+
+/* sum of a[i]*b[i] over i < n (n a multiple of 8), four chains deep so the
+ * FMA latency does not serialize it. */
+static inline float dot_v8(const float *a, const float *b, size_t n)
+{
+    v8f a0 = splat8(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = fma8(ld8(a + i), ld8(b + i), a0);
+        a1 = fma8(ld8(a + i + 8), ld8(b + i + 8), a1);
+        a2 = fma8(ld8(a + i + 16), ld8(b + i + 16), a2);
+        a3 = fma8(ld8(a + i + 24), ld8(b + i + 24), a3);
+    }
+    for (; i < n; i += 8)
+        a0 = fma8(ld8(a + i), ld8(b + i), a0);
+    return hsum8((a0 + a1) + (a2 + a3));
+}
+
+static inline void dw_bwd_dx_block1(float *dxp, const float *dyw,
+                                    const float *wk, int k, int py, int px,
+                                    const stage_geom *g, size_t q,
+                                    int accumulate)
+{
+    v8f a0 = accumulate ? ld8(dxp + q) : splat8(0.0f);
+    for (int ky = py, qy = 0; ky < k; ky += g->s, qy++)
+        for (int kx = px, qx = 0; kx < k; kx += g->s, qx++)
+            a0 = fma8(splat8(wk[ky * k + kx]),
+                      ld8(dyw + g->fpad + q - ((size_t)qy * g->wq + qx)), a0);
+    st8(dxp + q, a0);
 }
 
 void nc_dwconv_backward(float *dx, float *dwt, float *scratch, const float *dy,
@@ -401,29 +604,24 @@ void nc_dwconv_backward(float *dx, float *dwt, float *scratch, const float *dy,
                 if (dwt) {
                     float *dwk = dwt + (size_t)co * k * k;
                     FOR_TAPS(&g, k, t, off, {
-                        const float *src = P + off;
-                        v8f a0 = splat8(0.0f), a1 = splat8(0.0f);
-                        size_t i = 0;
-                        for (; i + 16 <= nwide; i += 16) {
-                            a0 = fma8(ld8(dyr + i), ld8(src + i), a0);
-                            a1 = fma8(ld8(dyr + i + 8), ld8(src + i + 8), a1);
-                        }
-                        for (; i < nwide; i += 8)
-                            a0 = fma8(ld8(dyr + i), ld8(src + i), a0);
-                        dwk[t] += hsum8(a0 + a1);
+                        dwk[t] += dot_v8(dyr, P + off, nwide);
                     });
                 }
                 if (dx) {
-                    for (int py = 0; py < s; py++)
-                        for (int px = 0; px < s; px++) {
+                    for (int py = 0; py < g.nph; py++)
+                        for (int px = 0; px < g.nph; px++) {
                             float *dxp = dxP + (size_t)(py * s + px) * g.psz;
                             size_t q = 0;
+                            if (s == 1)
+                                for (; q + 64 <= nq; q += 64)
+                                    dw_bwd_dx_s1_block8(dxp, dyw, wk, k, &g, q,
+                                                        j > 0);
                             for (; q + 32 <= nq; q += 32)
-                                dw_bwd_dx_block(dxp, dyw, wk, k, py, px, &g, q,
-                                                4, j > 0);
+                                dw_bwd_dx_block4(dxp, dyw, wk, k, py, px, &g,
+                                                 q, j > 0);
                             for (; q < nq; q += 8)
-                                dw_bwd_dx_block(dxp, dyw, wk, k, py, px, &g, q,
-                                                1, j > 0);
+                                dw_bwd_dx_block1(dxp, dyw, wk, k, py, px, &g,
+                                                 q, j > 0);
                         }
                 }
             }

@@ -4,15 +4,22 @@
  *
  * Both ops work plane by plane: in CNHW each (channel, sample) plane of h*w
  * floats is contiguous, and so is its output plane. Every output is defined
- * by one per-window loop (pool_max_one, pool_avg_one) that visits the
- * in-image taps in row-major order; faster paths must give bit-identical
- * results, so they keep that order:
- *   - stride 1 (3×3 p1 in NB201/DARTS cells): the outputs whose windows need
- *     no column clipping are computed 8 at a time with AVX2, the window held
- *     in registers; only the p border columns take the per-window loop;
- *   - 2×2 stride 2 pad 0 (downsampling): four taps written out (AVX2 for the
- *     max, plain loops the compiler vectorizes for the average).
- * Anything else (e.g. DARTS' 3×3 stride 2 reduction) uses the per-window loop.
+ * by a per-window loop (pool_max_one, pool_avg_one) over the in-image taps
+ * in row-major order. The fast paths reproduce it bit for bit, so results
+ * never depend on which path or build ran:
+ *   - stride 1 or 2 with AVX2 (3×3 p1 in NB201/DARTS cells, 3×3 s2 in DARTS
+ *     reduction cells): the plane is copied into work with its rows padded
+ *     (zeros for the average, -inf for the max), and outputs are computed 8
+ *     at a time with the window in registers, borders and narrow (8×8)
+ *     planes included. Adding a zero tap to a sum that starts at +0 changes
+ *     no bit, and a -inf tap can never be taken after the first tap, whose
+ *     index is clamped to the first in-image column, so the padding is
+ *     invisible;
+ *   - 2×2 stride 2 pad 0 average (ResNet-style downsampling): four taps
+ *     written out in a loop the compiler vectorizes.
+ * The average's stride-1 backward is a gather, dx(iy, ix) += Σ dy/count over
+ * the windows holding (iy, ix) in (oy, ox) order, vectorized the same way;
+ * the other backward passes scatter in output order.
  *
  * Padding never takes part in a max; ties go to the first maximum in
  * row-major order and NaN propagates, as in PyTorch. For the average,
@@ -24,6 +31,7 @@
 #include "core/ops/ops.h"
 
 #include <math.h>
+#include <string.h>
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -33,15 +41,52 @@ typedef struct pool_geom {
     int h, w, ho, wo, k, s, p;
 } pool_geom;
 
+static pool_geom pool_geom_from(const nc_attr *a, nc_shape in, nc_shape out)
+{
+    return (pool_geom){ in.h, in.w, out.h, out.w, a->k, a->stride ? a->stride : 1,
+                        a->pad };
+}
+
 static pool_geom pool_geom_of(const nc_exec *e)
 {
-    const nc_attr *a = e->attr;
-    return (pool_geom){ e->in[0].h, e->in[0].w, e->out.h, e->out.w,
-                        a->k, a->stride ? a->stride : 1, a->pad };
+    return pool_geom_from(e->attr, e->in[0], e->out);
 }
 
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
+
+static int pool_is_2x2s2(pool_geom g)
+{
+    return g.k == 2 && g.s == 2 && g.p == 0;
+}
+
+/* The padded-plane vector path: every stride-1/2 max pool (2×2 s2 included:
+ * its four scalar taps would branch), and the stride-1/2 averages except
+ * 2×2 s2, whose plain loop the compiler vectorizes without a copy. */
+static int pool_vec(pool_geom g, int is_max)
+{
+#ifdef __AVX2__
+    return g.s <= 2 && (is_max || !pool_is_2x2s2(g));
+#else
+    (void)g;
+    (void)is_max;
+    return 0;
+#endif
+}
+
+/* Row stride of the padded forward plane: every 8-lane block of every output
+ * row, each tap, and a stride-2 load's 16 floats stay inside a row. */
+static int pool_fwd_stride(pool_geom g)
+{
+    return 8 * g.s * ((g.wo + 7) / 8) + g.k + 8;
+}
+
+/* Row stride of the padded dy/count plane of the stride-1 backward, whose
+ * row oy holds output ox at L + ox, L = k - 1 - p. */
+static int pool_bwd_stride(pool_geom g)
+{
+    return 8 * ((g.w + 7) / 8) + g.k;
+}
 
 static nc_status pool_shape(nc_ctx *ctx, const char *name, const nc_attr *a,
                             int n_in, const nc_shape *in, nc_shape *out)
@@ -53,13 +98,14 @@ static nc_status pool_shape(nc_ctx *ctx, const char *name, const nc_attr *a,
         return nc_fail(ctx, NC_ERR_INVAL, "%s: bad input shape %dx%dx%d",
                        name, s.c, s.h, s.w);
     int k = a->k, st = a->stride ? a->stride : 1, p = a->pad;
-    if (k < 1 || st < 1 || p < 0)
+    /* The kernel bound keeps all index arithmetic far from int overflow. */
+    if (k < 1 || k > 4096 || st < 1 || p < 0)
         return nc_fail(ctx, NC_ERR_INVAL,
                        "%s: kernel %d, stride %d, pad %d out of range",
                        name, k, st, p);
     /* PyTorch's rule; it also guarantees every window holds an in-image
      * pixel, so a max always exists and an average never divides by 0. */
-    if (2 * p > k)
+    if (p > k / 2)
         return nc_fail(ctx, NC_ERR_INVAL,
                        "%s: pad %d is more than half the kernel size %d",
                        name, p, k);
@@ -91,9 +137,57 @@ static nc_status avgpool_shape(nc_ctx *ctx, const nc_attr *a, int n_in,
     return pool_shape(ctx, "avgpool", a, n_in, in, out);
 }
 
+#ifdef __AVX2__
+/* Copies plane x into P (row stride W): row iy is `fill` on [0, p), the
+ * image row on [p, p + w), `fill` up to W. */
+static void pool_pad_plane(const float *restrict x, float *restrict P, pool_geom g,
+                           int W, float fill)
+{
+    for (int iy = 0; iy < g.h; iy++) {
+        float *r = P + (size_t)iy * W;
+        for (int i = 0; i < g.p; i++)
+            r[i] = fill;
+        memcpy(r + g.p, x + (size_t)iy * g.w, (size_t)g.w * sizeof(float));
+        for (int i = g.p + g.w; i < W; i++)
+            r[i] = fill;
+    }
+}
+
+/* Eight floats row[base + s*j], j = 0..7, s = 1 or 2 (the row has room for
+ * 16 floats from base). */
+static inline __m256 load8s(const float *row, int base, int s)
+{
+    if (s == 1)
+        return _mm256_loadu_ps(row + base);
+    __m256 a = _mm256_loadu_ps(row + base), b = _mm256_loadu_ps(row + base + 8);
+    __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    /* shuffle_ps works per 128-bit lane: reorder 64-bit pairs 0,2,1,3. */
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xd8));
+}
+
+/* Stores the first n (1..8) lanes of v at dst. */
+static inline void store_n(float *dst, __m256 v, int n)
+{
+    if (n >= 8) {
+        _mm256_storeu_ps(dst, v);
+        return;
+    }
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    memcpy(dst, t, (size_t)n * sizeof(float));
+}
+
+/* (float)(o*s - p) for the 8 outputs o = ox..ox+7: a block's first columns. */
+static inline __m256 lane_cols(pool_geom g, int ox)
+{
+    return _mm256_add_ps(_mm256_set1_ps((float)(ox * g.s - g.p)),
+                         _mm256_mul_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7),
+                                       _mm256_set1_ps((float)g.s)));
+}
+#endif
+
 /* ---- max pooling ---------------------------------------------------------- */
 
-/* The arg-max of every output element, as an index into its input plane. */
 static size_t maxpool_n_save(const nc_attr *a, const nc_shape *in, nc_shape out,
                              int n)
 {
@@ -102,89 +196,79 @@ static size_t maxpool_n_save(const nc_attr *a, const nc_shape *in, nc_shape out,
     return (size_t)n * nc_shape_size(out);
 }
 
-/* `take` is PyTorch's rule (greater, or NaN so NaN propagates); idx < 0 marks
- * a window not yet started, so an all -inf window still gets an index.
- * Written with | so the compiler can keep it branch-free. */
-#define MAX_TAKE(v, m, idx) (((v) > (m)) | ((v) != (v)) | ((idx) < 0.0f))
+static size_t maxpool_n_work(const nc_attr *a, const nc_shape *in, nc_shape out,
+                             int n)
+{
+    (void)n;
+    pool_geom g = pool_geom_from(a, in[0], out);
+    return pool_vec(g, 1) ? (size_t)g.h * (size_t)pool_fwd_stride(g) : 0;
+}
 
-/* The definition: max and first arg-max over the in-image taps of (oy, ox). */
+/* `take` is PyTorch's rule (greater, or NaN so NaN propagates); idx < 0 marks
+ * a window not yet started, so an all -inf window still gets an index. */
+#define MAX_TAKE(v, m, idx) (((v) > (m)) | ((v) != (v)) | ((idx) < 0))
+
+/* The definition: max and first arg-max over the in-image taps of (oy, ox),
+ * the arg-max as an index into the plane (exact in a float: plane sizes are
+ * capped at 2^24 by pool_shape). */
 static void pool_max_one(const float *restrict x, pool_geom g, int oy, int ox,
                          float *ym, float *ya)
 {
     int y0 = imax(oy * g.s - g.p, 0), y1 = imin(oy * g.s - g.p + g.k, g.h);
     int x0 = imax(ox * g.s - g.p, 0), x1 = imin(ox * g.s - g.p + g.k, g.w);
-    float m = -INFINITY, idx = -1.0f;
+    float m = -INFINITY;
+    int idx = -1;
     for (int iy = y0; iy < y1; iy++)
         for (int ix = x0; ix < x1; ix++) {
             float v = x[(size_t)iy * g.w + ix];
-            int t = MAX_TAKE(v, m, idx);
-            m = t ? v : m;
-            idx = t ? (float)(iy * g.w + ix) : idx;
+            if (MAX_TAKE(v, m, idx)) {
+                m = v;
+                idx = iy * g.w + ix;
+            }
         }
     *ym = m;
-    *ya = idx;
+    *ya = (float)idx;
 }
 
 #ifdef __AVX2__
-static inline void max_take8(__m256 v, __m256 cand, __m256 *m, __m256 *idx)
+static void maxpool_plane_vec(const float *restrict x, float *restrict y,
+                              float *restrict arg, float *restrict P, pool_geom g)
 {
-    __m256 t = _mm256_or_ps(
-        _mm256_or_ps(_mm256_cmp_ps(v, *m, _CMP_GT_OQ),
-                     _mm256_cmp_ps(v, v, _CMP_UNORD_Q)),
-        _mm256_cmp_ps(*idx, _mm256_setzero_ps(), _CMP_LT_OQ));
-    *m = _mm256_blendv_ps(*m, v, t);
-    *idx = _mm256_blendv_ps(*idx, cand, t);
-}
-
-/* Outputs ox..ox+7 of a stride-1 row whose taps span rows [y0, y1) and need
- * no column clipping: pool_max_one, 8 lanes at once. */
-static void max8_s1(const float *restrict x, pool_geom g, int y0, int y1, int ox,
-                    float *yr, float *ar)
-{
-    const __m256 step = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 m = _mm256_set1_ps(-INFINITY), idx = _mm256_set1_ps(-1.0f);
-    for (int iy = y0; iy < y1; iy++)
-        for (int kx = 0; kx < g.k; kx++) {
-            int ix = ox - g.p + kx;
-            __m256 v = _mm256_loadu_ps(x + (size_t)iy * g.w + ix);
-            __m256 cand = _mm256_add_ps(_mm256_set1_ps((float)(iy * g.w + ix)), step);
-            max_take8(v, cand, &m, &idx);
-        }
-    _mm256_storeu_ps(yr + ox, m);
-    _mm256_storeu_ps(ar + ox, idx);
-}
-#endif
-
-static void maxpool_plane_s1(const float *restrict x, float *restrict y,
-                             float *restrict arg, pool_geom g)
-{
-    /* Columns [xa, xb) see all k taps of a row inside the image. */
-    int xa = imin(g.p, g.wo), xb = imax(xa, imin(g.wo, g.w - g.k + g.p + 1));
+    int W = pool_fwd_stride(g);
+    pool_pad_plane(x, P, g, W, -INFINITY);
+    const __m256 zero = _mm256_setzero_ps();
     for (int oy = 0; oy < g.ho; oy++) {
-        float *yr = y + (size_t)oy * g.wo, *ar = arg + (size_t)oy * g.wo;
-        int ox = 0;
-        for (; ox < xa; ox++)
-            pool_max_one(x, g, oy, ox, yr + ox, ar + ox);
-#ifdef __AVX2__
-        if (xb - xa >= 8) {
-            int y0 = imax(oy - g.p, 0), y1 = imin(oy - g.p + g.k, g.h);
-            /* A last, overlapping block instead of a scalar tail: outputs
-             * are recomputed from scratch, so doing some twice is harmless. */
-            for (;; ox += 8) {
-                if (ox > xb - 8)
-                    ox = xb - 8;
-                max8_s1(x, g, y0, y1, ox, yr, ar);
-                if (ox == xb - 8)
-                    break;
+        int y0 = imax(oy * g.s - g.p, 0), y1 = imin(oy * g.s - g.p + g.k, g.h);
+        for (int ox = 0; ox < g.wo; ox += 8) {
+            __m256 cols = lane_cols(g, ox);
+            /* The first tap is taken whatever its value; if it is padding,
+             * its index is clamped to column 0 of the row, the window's
+             * first in-image pixel, as pool_max_one would record. */
+            const float *r = P + (size_t)y0 * W + ox * g.s;
+            __m256 m = load8s(r, 0, g.s);
+            __m256 idx = _mm256_add_ps(_mm256_max_ps(cols, zero),
+                                       _mm256_set1_ps((float)(y0 * g.w)));
+            for (int iy = y0; iy < y1; iy++) {
+                r = P + (size_t)iy * W + ox * g.s;
+                __m256 rowbase = _mm256_set1_ps((float)(iy * g.w));
+                for (int kx = iy == y0; kx < g.k; kx++) {
+                    __m256 v = load8s(r, kx, g.s);
+                    __m256 cand = _mm256_add_ps(
+                        _mm256_add_ps(cols, _mm256_set1_ps((float)kx)), rowbase);
+                    __m256 t = _mm256_or_ps(_mm256_cmp_ps(v, m, _CMP_GT_OQ),
+                                            _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                    m = _mm256_blendv_ps(m, v, t);
+                    idx = _mm256_blendv_ps(idx, cand, t);
+                }
             }
-            ox = xb;
+            store_n(y + (size_t)oy * g.wo + ox, m, g.wo - ox);
+            store_n(arg + (size_t)oy * g.wo + ox, idx, g.wo - ox);
         }
-#endif
-        for (; ox < g.wo; ox++)
-            pool_max_one(x, g, oy, ox, yr + ox, ar + ox);
     }
 }
+#endif
 
+#ifndef __AVX2__
 static void maxpool_plane_2x2s2(const float *restrict x, float *restrict y,
                                 float *restrict arg, pool_geom g)
 {
@@ -192,71 +276,22 @@ static void maxpool_plane_2x2s2(const float *restrict x, float *restrict y,
         const float *r0 = x + (size_t)(2 * oy) * g.w, *r1 = r0 + g.w;
         float *restrict yr = y + (size_t)oy * g.wo;
         float *restrict ar = arg + (size_t)oy * g.wo;
-        float b0 = (float)(2 * oy * g.w), b1 = b0 + (float)g.w;
-        int ox = 0;
-#ifdef __AVX2__
-        /* Even/odd columns of 16 inputs are the left/right taps of 8
-         * outputs; 2*wo <= w keeps both loads inside the row. */
-        if (g.wo >= 8) {
-            const __m256 step = _mm256_setr_ps(0, 2, 4, 6, 8, 10, 12, 14);
-            for (;; ox += 8) {
-                if (ox > g.wo - 8)
-                    ox = g.wo - 8;
-                __m256 a0 = _mm256_loadu_ps(r0 + 2 * ox), a1 = _mm256_loadu_ps(r0 + 2 * ox + 8);
-                __m256 c0 = _mm256_loadu_ps(r1 + 2 * ox), c1 = _mm256_loadu_ps(r1 + 2 * ox + 8);
-                __m256 e0 = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                    _mm256_castps_pd(_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
-                __m256 o0 = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                    _mm256_castps_pd(_mm256_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
-                __m256 e1 = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                    _mm256_castps_pd(_mm256_shuffle_ps(c0, c1, _MM_SHUFFLE(2, 0, 2, 0))), 0xd8));
-                __m256 o1 = _mm256_castpd_ps(_mm256_permute4x64_pd(
-                    _mm256_castps_pd(_mm256_shuffle_ps(c0, c1, _MM_SHUFFLE(3, 1, 3, 1))), 0xd8));
-                __m256 i0 = _mm256_add_ps(_mm256_set1_ps(b0 + (float)(2 * ox)), step);
-                __m256 i1 = _mm256_add_ps(_mm256_set1_ps(b1 + (float)(2 * ox)), step);
-                __m256 one = _mm256_set1_ps(1.0f);
-                __m256 m = e0, idx = i0;
-                max_take8(o0, _mm256_add_ps(i0, one), &m, &idx);
-                max_take8(e1, i1, &m, &idx);
-                max_take8(o1, _mm256_add_ps(i1, one), &m, &idx);
-                _mm256_storeu_ps(yr + ox, m);
-                _mm256_storeu_ps(ar + ox, idx);
-                if (ox == g.wo - 8)
-                    break;
-            }
-            ox = g.wo;
-        }
-#endif
-        for (; ox < g.wo; ox++) {
-            int ix = 2 * ox;
-            float m = r0[ix], i = b0 + (float)ix, v;
-            int t;
+        int b0 = 2 * oy * g.w, b1 = b0 + g.w;
+        for (int ox = 0; ox < g.wo; ox++) {
+            int ix = 2 * ox, i = b0 + ix;
+            float m = r0[ix], v;
             v = r0[ix + 1];
-            t = MAX_TAKE(v, m, i);
-            m = t ? v : m;
-            i = t ? b0 + (float)(ix + 1) : i;
+            if (MAX_TAKE(v, m, i)) { m = v; i = b0 + ix + 1; }
             v = r1[ix];
-            t = MAX_TAKE(v, m, i);
-            m = t ? v : m;
-            i = t ? b1 + (float)ix : i;
+            if (MAX_TAKE(v, m, i)) { m = v; i = b1 + ix; }
             v = r1[ix + 1];
-            t = MAX_TAKE(v, m, i);
-            m = t ? v : m;
-            i = t ? b1 + (float)(ix + 1) : i;
+            if (MAX_TAKE(v, m, i)) { m = v; i = b1 + ix + 1; }
             yr[ox] = m;
-            ar[ox] = i;
+            ar[ox] = (float)i;
         }
     }
 }
-
-static void maxpool_plane_any(const float *restrict x, float *restrict y,
-                              float *restrict arg, pool_geom g)
-{
-    for (int oy = 0; oy < g.ho; oy++)
-        for (int ox = 0; ox < g.wo; ox++)
-            pool_max_one(x, g, oy, ox, y + (size_t)oy * g.wo + ox,
-                         arg + (size_t)oy * g.wo + ox);
-}
+#endif
 
 static void maxpool_forward(const nc_exec *e)
 {
@@ -266,12 +301,21 @@ static void maxpool_forward(const nc_exec *e)
     for (size_t q = 0; q < planes; q++) {
         const float *x = e->x[0] + q * in_sz;
         float *y = e->y + q * out_sz, *arg = e->save + q * out_sz;
-        if (g.k == 2 && g.s == 2 && g.p == 0)
+#ifdef __AVX2__
+        if (pool_vec(g, 1)) {
+            maxpool_plane_vec(x, y, arg, e->work, g);
+            continue;
+        }
+#else
+        if (pool_is_2x2s2(g)) {
             maxpool_plane_2x2s2(x, y, arg, g);
-        else if (g.s == 1)
-            maxpool_plane_s1(x, y, arg, g);
-        else
-            maxpool_plane_any(x, y, arg, g);
+            continue;
+        }
+#endif
+        for (int oy = 0; oy < g.ho; oy++)
+            for (int ox = 0; ox < g.wo; ox++)
+                pool_max_one(x, g, oy, ox, y + (size_t)oy * g.wo + ox,
+                             arg + (size_t)oy * g.wo + ox);
     }
 }
 
@@ -293,6 +337,18 @@ static void maxpool_backward(const nc_exec *e)
 
 /* ---- average pooling ------------------------------------------------------ */
 
+static size_t avgpool_n_work(const nc_attr *a, const nc_shape *in, nc_shape out,
+                             int n)
+{
+    (void)n;
+    pool_geom g = pool_geom_from(a, in[0], out);
+    if (!pool_vec(g, 0))
+        return 0;
+    size_t fwd = (size_t)g.h * (size_t)pool_fwd_stride(g);
+    size_t bwd = g.s == 1 ? (size_t)g.ho * (size_t)pool_bwd_stride(g) : 0;
+    return fwd > bwd ? fwd : bwd;
+}
+
 /* The divisor of output (oy, ox). */
 static float avg_count(pool_geom g, int cp, int oy, int ox)
 {
@@ -303,7 +359,8 @@ static float avg_count(pool_geom g, int cp, int oy, int ox)
     return (float)((y1 - y0) * (x1 - x0));
 }
 
-/* The definition: the row-major sum of the in-image taps over the count. */
+/* The definition: the row-major float sum of the in-image taps, from +0,
+ * over the count. */
 static float pool_avg_one(const float *restrict x, pool_geom g, int cp, int oy, int ox)
 {
     int y0 = imax(oy * g.s - g.p, 0), y1 = imin(oy * g.s - g.p + g.k, g.h);
@@ -315,50 +372,43 @@ static float pool_avg_one(const float *restrict x, pool_geom g, int cp, int oy, 
     return s / avg_count(g, cp, oy, ox);
 }
 
-/* Stride-1 backward gathers dy/count from the work buffer: one plane. */
-static size_t avgpool_n_work(const nc_attr *a, const nc_shape *in, nc_shape out,
-                             int n)
+#ifdef __AVX2__
+/* avg_count for outputs ox..ox+7 of row oy. */
+static inline __m256 avg_count8(pool_geom g, int cp, int oy, int ox)
 {
-    (void)a;
-    (void)in;
-    (void)n;
-    return (size_t)out.h * (size_t)out.w;
+    if (cp)
+        return _mm256_set1_ps((float)(g.k * g.k));
+    int rows = imin(oy * g.s - g.p + g.k, g.h) - imax(oy * g.s - g.p, 0);
+    __m256i c0 = _mm256_add_epi32(_mm256_set1_epi32(ox * g.s - g.p),
+                                  _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                                     _mm256_set1_epi32(g.s)));
+    __m256i cols = _mm256_sub_epi32(
+        _mm256_min_epi32(_mm256_add_epi32(c0, _mm256_set1_epi32(g.k)),
+                         _mm256_set1_epi32(g.w)),
+        _mm256_max_epi32(c0, _mm256_setzero_si256()));
+    return _mm256_cvtepi32_ps(_mm256_mullo_epi32(cols, _mm256_set1_epi32(rows)));
 }
 
-static void avgpool_plane_s1(const float *restrict x, float *restrict y,
-                             pool_geom g, int cp)
+static void avgpool_plane_vec(const float *restrict x, float *restrict y,
+                              float *restrict P, pool_geom g, int cp)
 {
-    int xa = imin(g.p, g.wo), xb = imax(xa, imin(g.wo, g.w - g.k + g.p + 1));
+    int W = pool_fwd_stride(g);
+    pool_pad_plane(x, P, g, W, 0.0f);
     for (int oy = 0; oy < g.ho; oy++) {
-        float *yr = y + (size_t)oy * g.wo;
-        int ox = 0;
-        for (; ox < xa; ox++)
-            yr[ox] = pool_avg_one(x, g, cp, oy, ox);
-#ifdef __AVX2__
-        if (xb - xa >= 8) {
-            int y0 = imax(oy - g.p, 0), y1 = imin(oy - g.p + g.k, g.h);
-            /* Unclipped columns all have the same divisor. */
-            __m256 cnt = _mm256_set1_ps(avg_count(g, cp, oy, xa));
-            for (;; ox += 8) {
-                if (ox > xb - 8)
-                    ox = xb - 8;
-                __m256 s = _mm256_setzero_ps();
-                for (int iy = y0; iy < y1; iy++) {
-                    const float *xr = x + (size_t)iy * g.w + (ox - g.p);
-                    for (int kx = 0; kx < g.k; kx++)
-                        s = _mm256_add_ps(s, _mm256_loadu_ps(xr + kx));
-                }
-                _mm256_storeu_ps(yr + ox, _mm256_div_ps(s, cnt));
-                if (ox == xb - 8)
-                    break;
+        int y0 = imax(oy * g.s - g.p, 0), y1 = imin(oy * g.s - g.p + g.k, g.h);
+        for (int ox = 0; ox < g.wo; ox += 8) {
+            __m256 s = _mm256_setzero_ps();
+            for (int iy = y0; iy < y1; iy++) {
+                const float *r = P + (size_t)iy * W + ox * g.s;
+                for (int kx = 0; kx < g.k; kx++)
+                    s = _mm256_add_ps(s, load8s(r, kx, g.s));
             }
-            ox = xb;
+            store_n(y + (size_t)oy * g.wo + ox,
+                    _mm256_div_ps(s, avg_count8(g, cp, oy, ox)), g.wo - ox);
         }
-#endif
-        for (; ox < g.wo; ox++)
-            yr[ox] = pool_avg_one(x, g, cp, oy, ox);
     }
 }
+#endif
 
 static void avgpool_plane_2x2s2(const float *restrict x, float *restrict y,
                                 pool_geom g)
@@ -381,64 +431,76 @@ static void avgpool_forward(const nc_exec *e)
     for (size_t q = 0; q < planes; q++) {
         const float *x = e->x[0] + q * in_sz;
         float *y = e->y + q * out_sz;
-        if (g.k == 2 && g.s == 2 && g.p == 0)
+#ifdef __AVX2__
+        if (pool_vec(g, 0)) {
+            avgpool_plane_vec(x, y, e->work, g, cp);
+            continue;
+        }
+#endif
+        if (pool_is_2x2s2(g)) {
             avgpool_plane_2x2s2(x, y, g);
-        else if (g.s == 1)
-            avgpool_plane_s1(x, y, g, cp);
-        else
-            for (int oy = 0; oy < g.ho; oy++)
-                for (int ox = 0; ox < g.wo; ox++)
-                    y[(size_t)oy * g.wo + ox] = pool_avg_one(x, g, cp, oy, ox);
+            continue;
+        }
+        for (int oy = 0; oy < g.ho; oy++)
+            for (int ox = 0; ox < g.wo; ox++)
+                y[(size_t)oy * g.wo + ox] = pool_avg_one(x, g, cp, oy, ox);
     }
 }
 
-/* Σ gr(oy, ox) over the stride-1 outputs whose windows hold column ix,
- * rows [oy0, oy1): the backward of pool_avg_one, in (oy, ox) order. */
-static float avg_gather_one(const float *restrict gr, pool_geom g, int oy0,
-                            int oy1, int ix)
+#ifndef __AVX2__
+/* The stride-1 backward's definition: dx(iy, ix) gets Σ dy/count over the
+ * outputs whose windows hold it, summed from +0 in (oy, ox) order. */
+static float avg_gather_one(const float *restrict dy, pool_geom g, int cp, int iy,
+                            int ix)
 {
+    int oy0 = imax(iy + g.p - g.k + 1, 0), oy1 = imin(iy + g.p + 1, g.ho);
     int ox0 = imax(ix + g.p - g.k + 1, 0), ox1 = imin(ix + g.p + 1, g.wo);
     float s = 0.0f;
     for (int oy = oy0; oy < oy1; oy++)
         for (int ox = ox0; ox < ox1; ox++)
-            s += gr[(size_t)oy * g.wo + ox];
+            s += dy[(size_t)oy * g.wo + ox] / avg_count(g, cp, oy, ox);
     return s;
 }
-
-/* Stride 1 as a gather, so each dx element is written once and interior
- * columns vectorize: dx(iy, ix) += Σ gr(oy, ox) over the outputs whose
- * window holds it, gr = dy/count (staged in work), summed in (oy, ox) order
- * on every path. */
-static void avgpool_bwd_plane_s1(float *restrict dx, const float *restrict dy,
-                                 float *restrict gr, pool_geom g, int cp)
+#else
+/* Stages dy/count in a padded plane G (row oy holds output ox at L + ox,
+ * zeros around), then sums k taps of each covering row, 8 columns at once. */
+static void avgpool_bwd_plane_vec(float *restrict dx, const float *restrict dy,
+                                  float *restrict G, pool_geom g, int cp)
 {
-    for (int oy = 0; oy < g.ho; oy++)
+    int W = pool_bwd_stride(g), L = g.k - 1 - g.p;
+    for (int oy = 0; oy < g.ho; oy++) {
+        float *r = G + (size_t)oy * W;
+        for (int i = 0; i < L; i++)
+            r[i] = 0.0f;
         for (int ox = 0; ox < g.wo; ox++)
-            gr[(size_t)oy * g.wo + ox] = dy[(size_t)oy * g.wo + ox] /
-                                         avg_count(g, cp, oy, ox);
-    /* Input columns [xa, xb) are covered by k outputs each: ox = ix+p-k+1..ix+p. */
-    int xa = imin(imax(g.k - 1 - g.p, 0), g.w), xb = imax(xa, imin(g.w, g.wo - g.p));
+            r[L + ox] = dy[(size_t)oy * g.wo + ox] / avg_count(g, cp, oy, ox);
+        for (int i = L + g.wo; i < W; i++)
+            r[i] = 0.0f;
+    }
     for (int iy = 0; iy < g.h; iy++) {
         int oy0 = imax(iy + g.p - g.k + 1, 0), oy1 = imin(iy + g.p + 1, g.ho);
         float *dxr = dx + (size_t)iy * g.w;
-        int ix = 0;
-        for (; ix < xa; ix++)
-            dxr[ix] += avg_gather_one(gr, g, oy0, oy1, ix);
-#ifdef __AVX2__
-        for (; ix + 8 <= xb; ix += 8) {
+        for (int ix = 0; ix < g.w; ix += 8) {
+            /* Output ox = ix + p - k + 1 + j sits at G[L + ox] = G[ix + j]. */
             __m256 s = _mm256_setzero_ps();
             for (int oy = oy0; oy < oy1; oy++) {
-                const float *gp = gr + (size_t)oy * g.wo + (ix + g.p - g.k + 1);
+                const float *r = G + (size_t)oy * W + ix;
                 for (int j = 0; j < g.k; j++)
-                    s = _mm256_add_ps(s, _mm256_loadu_ps(gp + j));
+                    s = _mm256_add_ps(s, _mm256_loadu_ps(r + j));
             }
-            _mm256_storeu_ps(dxr + ix, _mm256_add_ps(_mm256_loadu_ps(dxr + ix), s));
+            int n = g.w - ix;
+            if (n >= 8) {
+                _mm256_storeu_ps(dxr + ix, _mm256_add_ps(_mm256_loadu_ps(dxr + ix), s));
+            } else {
+                float t[8];
+                _mm256_storeu_ps(t, s);
+                for (int i = 0; i < n; i++)
+                    dxr[ix + i] += t[i];
+            }
         }
-#endif
-        for (; ix < g.w; ix++)
-            dxr[ix] += avg_gather_one(gr, g, oy0, oy1, ix);
     }
 }
+#endif
 
 static void avgpool_bwd_plane_2x2s2(float *restrict dx, const float *restrict dy,
                                     pool_geom g)
@@ -456,8 +518,8 @@ static void avgpool_bwd_plane_2x2s2(float *restrict dx, const float *restrict dy
     }
 }
 
-static void avgpool_bwd_plane_any(float *restrict dx, const float *restrict dy,
-                                  pool_geom g, int cp)
+static void avgpool_bwd_plane_scatter(float *restrict dx, const float *restrict dy,
+                                      pool_geom g, int cp)
 {
     for (int oy = 0; oy < g.ho; oy++) {
         int y0 = imax(oy * g.s - g.p, 0), y1 = imin(oy * g.s - g.p + g.k, g.h);
@@ -482,12 +544,19 @@ static void avgpool_backward(const nc_exec *e)
     for (size_t q = 0; q < planes; q++) {
         float *dx = e->dx[0] + q * in_sz;
         const float *dy = e->dy + q * out_sz;
-        if (g.k == 2 && g.s == 2 && g.p == 0)
+        if (pool_is_2x2s2(g)) {
             avgpool_bwd_plane_2x2s2(dx, dy, g);
-        else if (g.s == 1)
-            avgpool_bwd_plane_s1(dx, dy, e->work, g, cp);
-        else
-            avgpool_bwd_plane_any(dx, dy, g, cp);
+        } else if (g.s == 1) {
+#ifdef __AVX2__
+            avgpool_bwd_plane_vec(dx, dy, e->work, g, cp);
+#else
+            for (int iy = 0; iy < g.h; iy++)
+                for (int ix = 0; ix < g.w; ix++)
+                    dx[(size_t)iy * g.w + ix] += avg_gather_one(dy, g, cp, iy, ix);
+#endif
+        } else {
+            avgpool_bwd_plane_scatter(dx, dy, g, cp);
+        }
     }
 }
 
@@ -497,6 +566,7 @@ const nc_op_def nc_op_maxpool_def = {
     .max_in = 1,
     .shape = maxpool_shape,
     .n_save = maxpool_n_save,
+    .n_work = maxpool_n_work,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
 };
