@@ -65,5 +65,9 @@ const char *nc_status_name(nc_status st)
 
 void nc_ctx_apply_threads(const nc_ctx *ctx)
 {
-    openblas_set_num_threads(ctx->threads > 0 ? ctx->threads : 1);
+    /* nasc parallelizes with its own pool (core/pool.h) and splits GEMMs
+     * itself; OpenBLAS threads spinning beside the pool's would fight it
+     * for the same cores. */
+    (void)ctx;
+    openblas_set_num_threads(1);
 }

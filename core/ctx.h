@@ -60,7 +60,8 @@ void nc_ctx_clear(nc_ctx *ctx);
 /* A short stable name for a status ("io", "format", ...). */
 const char *nc_status_name(nc_status st);
 
-/* Applies ctx->threads to OpenBLAS. Call before heavy work. */
+/* Puts OpenBLAS in the mode nasc needs (single-threaded: nasc's own pool
+ * runs the threads, see core/pool.h). Call before heavy work. */
 void nc_ctx_apply_threads(const nc_ctx *ctx);
 
 #endif

@@ -148,6 +148,7 @@ nc_status nc_gradcheck_op(nc_ctx *ctx, nc_op_kind k, const nc_attr *a, int n_in,
     g.e.state = state;
     g.e.save = save;
     g.e.work = work;
+    g.e.n_work = nwork;
     g.e.labels = labels;
 
     gc_loss(&g);

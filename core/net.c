@@ -1,4 +1,5 @@
 #include "core/net.h"
+#include "core/pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct nc_net {
     int last_n, last_train;
     const int32_t *last_labels;
     int threads;
+    nc_pool *pool;           /* NULL when single-threaded */
 };
 
 nc_net *nc_net_new(void)
@@ -51,6 +53,7 @@ void nc_net_free(nc_net *net)
     free(net->state);
     free(net->work);
     free(net->arena);
+    nc_pool_free(net->pool);
     free(net);
 }
 
@@ -278,10 +281,16 @@ nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max)
     net->ns = ns;
     net->n_work = nwork;
     net->n_arena = narena;
+    net->threads = ctx && ctx->threads > 1 ? ctx->threads : 1;
+    if (net->threads > 1) {
+        net->pool = nc_pool_new(net->threads);
+        if (!net->pool)
+            net->threads = 1;
+    }
     net->params = calloc(np + 1, sizeof(float));
     net->grads = calloc(np + 1, sizeof(float));
     net->state = calloc(ns + 1, sizeof(float));
-    net->work = malloc((nwork + 1) * sizeof(float));
+    net->work = malloc(((size_t)net->threads * nwork + 1) * sizeof(float));
     net->arena = calloc(narena + 1, sizeof(float));
     if (!net->params || !net->grads || !net->state || !net->work || !net->arena)
         return nc_fail(ctx, NC_ERR_NOMEM, "net: out of memory allocating %.1f MiB "
@@ -331,6 +340,7 @@ static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int trai
     e->n = n;
     e->train = train;
     e->threads = net->threads;
+    e->pool = net->pool;
     e->n_in = nd->n_in;
     for (int j = 0; j < nd->n_in; j++) {
         const nc_node *src = &net->nodes[nd->in[j]];
@@ -346,6 +356,7 @@ static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int trai
     e->state = net->state + nd->s_off;
     e->save = nd->save;
     e->work = net->work;
+    e->n_work = net->n_work;
     e->labels = net->last_labels;
 }
 
@@ -364,7 +375,6 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
                 return nc_fail(ctx, NC_ERR_RANGE, "net: label %d of sample %d "
                                "outside 0..%d", (int)labels[i], i, nc - 1);
     }
-    net->threads = ctx && ctx->threads > 0 ? ctx->threads : 1;
     net->last_n = n;
     net->last_train = train;
     net->last_labels = labels;
@@ -447,8 +457,10 @@ int nc_net_n_nodes(const nc_net *net) { return net->n_nodes; }
 
 size_t nc_net_bytes(const nc_net *net)
 {
-    return (net->n_arena + net->n_work) * sizeof(float);
+    return (net->n_arena + (size_t)net->threads * net->n_work) * sizeof(float);
 }
+
+int nc_net_threads(const nc_net *net) { return net->threads; }
 
 double nc_net_macs(const nc_net *net)
 {

@@ -56,9 +56,10 @@ int nc_net_zero(nc_ctx *ctx, nc_net *net, int in, int stride);
 int nc_net_identity(nc_ctx *ctx, nc_net *net, int in);
 
 /* Ends building: `output` is the logits node (shape (F,1,1)); a loss node is
- * appended; buffers are allocated for batches of up to n_max. Parameters are
- * zero until nc_net_init_params. Errors: NC_ERR_INVAL (bad graph),
- * NC_ERR_NOMEM. */
+ * appended; buffers are allocated for batches of up to n_max. The net runs
+ * its kernels on ctx->threads threads from then on (its own pool; results
+ * are bit-identical for a given thread count). Parameters are zero until
+ * nc_net_init_params. Errors: NC_ERR_INVAL (bad graph), NC_ERR_NOMEM. */
 nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max);
 
 /* Initializes every parameter and state buffer from (seed, node index), so
@@ -95,6 +96,8 @@ float *nc_net_state(nc_net *net);
 /* Forward multiply-accumulates per sample, summed over nodes. */
 double nc_net_macs(const nc_net *net);
 int nc_net_n_nodes(const nc_net *net);
+/* Threads the net's kernels run on (fixed at finalize). */
+int nc_net_threads(const nc_net *net);
 /* Bytes of activation, gradient and scratch memory held by the net. */
 size_t nc_net_bytes(const nc_net *net);
 

@@ -88,7 +88,12 @@ typedef struct nc_exec {
     int n;                       /* batch size of this call */
     int train;                   /* 1: training (BN uses batch stats and
                                     updates running stats) */
-    int threads;                 /* threads the kernel may use */
+    int threads;                 /* threads of pool (1 if pool is NULL) */
+    struct nc_pool *pool;        /* fork-join pool for the kernel's own
+                                    parallel loops (core/pool.h); NULL: run
+                                    single-threaded. OpenBLAS is always
+                                    single-threaded inside nasc: parallel
+                                    GEMMs are split across the pool. */
     int n_in;
     nc_shape in[NC_MAX_IN];      /* per-sample input shapes */
     nc_shape out;                /* per-sample output shape */
@@ -103,8 +108,12 @@ typedef struct nc_exec {
     float *state;                /* non-trained state (BN running stats) */
     float *save;                 /* n_save floats kept from forward to
                                     backward of the same step */
-    float *work;                 /* n_work floats of scratch, shared by all
-                                    nodes: contents undefined on entry */
+    float *work;                 /* threads × n_work floats of scratch,
+                                    shared by all nodes; thread t of the pool
+                                    owns work + t * n_work. Contents are
+                                    undefined on entry. */
+    size_t n_work;               /* floats of scratch per thread (at least
+                                    the op's n_work for the largest batch) */
     const int32_t *labels;       /* SOFTMAX_XENT: n class indices */
 } nc_exec;
 
@@ -115,7 +124,9 @@ typedef struct nc_op_def {
      * inputs or attributes do not fit. Required. */
     nc_status (*shape)(nc_ctx *ctx, const nc_attr *a, int n_in,
                        const nc_shape *in, nc_shape *out);
-    /* Sizes in floats; NULL means 0. n is the largest batch size. */
+    /* Sizes in floats; NULL means 0. n is the largest batch size; n_work
+     * is the scratch of ONE thread (the net provides one per pool thread)
+     * and must not shrink as n grows. */
     size_t (*n_params)(const nc_attr *a, const nc_shape *in);
     size_t (*n_state)(const nc_attr *a, const nc_shape *in);
     size_t (*n_save)(const nc_attr *a, const nc_shape *in, nc_shape out, int n);

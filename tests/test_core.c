@@ -8,6 +8,7 @@
 #include "core/gradcheck.h"
 #include "core/net.h"
 #include "core/optim.h"
+#include "core/pool.h"
 #include "core/rng.h"
 #include "models/models.h"
 #include "train/ckpt.h"
@@ -312,6 +313,39 @@ START_TEST(config_json_round_trip_and_errors)
 }
 END_TEST
 
+typedef struct pool_probe {
+    int hits[1000];
+    int thread_of[1000];
+} pool_probe;
+
+static void pool_probe_fn(void *arg, int task, int thread)
+{
+    pool_probe *p = arg;
+    p->hits[task]++;
+    p->thread_of[task] = thread;
+}
+
+START_TEST(pool_runs_every_task_once_on_its_fixed_thread)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        nc_pool *pool = nc_pool_new(threads);
+        ck_assert_int_eq(nc_pool_threads(pool), threads);
+        for (int round = 0; round < 50; round++) {
+            pool_probe p;
+            memset(&p, 0, sizeof p);
+            int n = 1 + round * 19 % 1000;
+            nc_pool_run(pool, n, pool_probe_fn, &p);
+            for (int t = 0; t < n; t++) {
+                ck_assert_int_eq(p.hits[t], 1);
+                ck_assert_int_eq(p.thread_of[t], t % threads);
+            }
+            ck_assert_int_eq(p.hits[n], 0);
+        }
+        nc_pool_free(pool);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -319,6 +353,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, rng_is_a_pure_function_of_key_and_counter);
     tcase_add_test(tc, rng_distributions);
+    tcase_add_test(tc, pool_runs_every_task_once_on_its_fixed_thread);
     tcase_add_test(tc, sgd_nesterov_matches_pytorch_formula);
     tcase_add_test(tc, adam_first_step_is_lr_sign);
     tcase_add_test(tc, schedules);

@@ -95,6 +95,10 @@ static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
     nc_status st = nc_train_cfg_validate(ctx, cfg);
     if (st || (st = trainer_data(ctx, t)))
         return st;
+    /* The run's thread count, fixed at net build: it is part of what makes
+     * the result bit-identical. */
+    ctx->threads = cfg->threads;
+    nc_ctx_apply_threads(ctx);
     nc_model_opts mo = nc_model_defaults();
     mo.in = (nc_shape){ t->train->c, t->train->h, t->train->w };
     mo.n_classes = t->train->n_classes;
@@ -339,8 +343,6 @@ static nc_status trainer_restore(nc_ctx *ctx, nc_store *db, int64_t run,
     nc_run_info_clear(&info);
     if (st)
         return st;
-    /* The run's own thread count, so the result is the same bits. */
-    ctx->threads = cfg.threads;
     if ((st = trainer_setup(ctx, t, &cfg)))
         return st;
     *done = 0;
