@@ -16,6 +16,9 @@ typedef struct nc_node {
     size_t n_save;
     float *y, *dy, *save;    /* in net->arena; dy NULL if no gradient flows */
     int needs_grad;          /* a parameter lies at or before this node */
+    int on_path;             /* a differentiable path leads to the loss */
+    int last_use;            /* highest node index whose backward adds into
+                                this node's gradient: the first to run */
 } nc_node;
 
 struct nc_net {
@@ -251,23 +254,46 @@ nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max)
     net->loss = loss;
     net->n_max = n_max;
 
-    size_t np = 0, ns = 0, nwork = 0, narena = 0;
+    /* Which nodes need a gradient: those at or after a parameter
+     * (needs_grad) that also lie on a differentiable path to the loss
+     * (on_path). Dead ends and the inputs of ZERO get none. */
     for (int i = 0; i < net->n_nodes; i++) {
         nc_node *nd = &net->nodes[i];
         const nc_op_def *d = nc_op_get(nd->kind);
         nc_shape shp[NC_MAX_IN];
         net_in_shapes(net, nd, shp);
         nd->n_w = d->n_params ? d->n_params(&nd->a, shp) : 0;
+        nd->needs_grad = nd->n_w > 0;
+        for (int j = 0; j < nd->n_in; j++)
+            nd->needs_grad |= net->nodes[nd->in[j]].needs_grad;
+        if (!d->backward)
+            nd->needs_grad = 0;
+        nd->on_path = i == loss;
+        nd->last_use = -1;
+    }
+    for (int i = loss; i >= 1; i--) {
+        nc_node *nd = &net->nodes[i];
+        if (!nd->on_path || !nd->needs_grad)
+            continue;
+        for (int j = 0; j < nd->n_in; j++) {
+            nc_node *src = &net->nodes[nd->in[j]];
+            src->on_path = 1;
+            if (src->last_use < i)
+                src->last_use = i;
+        }
+    }
+    size_t np = 0, ns = 0, nwork = 0, narena = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        nc_shape shp[NC_MAX_IN];
+        net_in_shapes(net, nd, shp);
         nd->n_s = d->n_state ? d->n_state(&nd->a, shp) : 0;
         nd->n_save = d->n_save ? d->n_save(&nd->a, shp, nd->out, n_max) : 0;
         size_t wk = d->n_work ? d->n_work(&nd->a, shp, nd->out, n_max) : 0;
         nd->w_off = np;
         nd->s_off = ns;
-        nd->needs_grad = nd->n_w > 0;
-        for (int j = 0; j < nd->n_in; j++)
-            nd->needs_grad |= net->nodes[nd->in[j]].needs_grad;
-        if (nd->kind == NC_OP_ZERO)
-            nd->needs_grad = 0;
+        nd->needs_grad = nd->needs_grad && nd->on_path;
         size_t ny = (size_t)n_max * nc_shape_size(nd->out);
         if (size_add(&np, nd->n_w) || size_add(&ns, nd->n_s) ||
             (nd->kind != NC_OP_INPUT && size_add(&narena, ny)) ||
@@ -403,11 +429,6 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
         return nc_fail(ctx, NC_ERR_STATE, "net: backward needs a training "
                        "forward with labels first");
     int n = net->last_n;
-    for (int i = 1; i < net->loss; i++) {
-        nc_node *nd = &net->nodes[i];
-        if (nd->dy)
-            memset(nd->dy, 0, (size_t)n * nc_shape_size(nd->out) * sizeof(float));
-    }
     nc_node *ln = &net->nodes[net->loss];
     if (!ln->dy)
         return NC_OK; /* nothing trainable */
@@ -419,6 +440,13 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
         const nc_op_def *d = nc_op_get(nd->kind);
         if (!nd->needs_grad || !d->backward)
             continue;
+        /* Backward adds into input gradients; each is cleared just before
+         * its first writer runs, while the buffer is about to be hot. */
+        for (int j = 0; j < nd->n_in; j++) {
+            nc_node *src = &net->nodes[nd->in[j]];
+            if (src->dy && src->last_use == i)
+                memset(src->dy, 0, (size_t)n * nc_shape_size(src->out) * sizeof(float));
+        }
         net_exec(net, nd, &e, n, 1);
         d->backward(&e);
     }
