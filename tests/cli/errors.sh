@@ -67,6 +67,26 @@ for c in show eval resume; do
     err_has "999"
 done
 
+# A run log from a newer nasc, another program's SQLite file, and a
+# checkpoint whose bytes were changed on disk: exit 4, saying which.
+cp r.db newer.db
+"$PY" -c 'import sqlite3; c = sqlite3.connect("newer.db"); c.execute("PRAGMA user_version = 99"); c.commit()'
+expect 4 runs --db newer.db
+err_has "version"
+"$PY" -c 'import sqlite3; c = sqlite3.connect("foreign.db"); c.execute("CREATE TABLE t (x)"); c.commit()'
+expect 4 runs --db foreign.db
+err_has "not a nasc"
+cp r.db corrupt.db
+"$PY" -c '
+import sqlite3
+c = sqlite3.connect("corrupt.db")
+(b,) = c.execute("SELECT blob FROM checkpoints").fetchone()
+b = bytearray(b); b[len(b) // 2] ^= 0xFF
+c.execute("UPDATE checkpoints SET blob = ?", (bytes(b),)); c.commit()'
+expect 4 eval 1 --db corrupt.db
+err_has "sha256 mismatch"
+expect 0 eval 1 --db r.db
+
 # The run keeps its data directory as an absolute path: eval works from
 # elsewhere, and data that has gone since is a data error (exit 3).
 mkdir elsewhere
