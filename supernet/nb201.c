@@ -347,22 +347,35 @@ nc_status nc_nb201_from_index(int index, nc_nb201_arch *out)
  * with InferCell cells and ResNetBasicblock reductions.
  */
 
+/* conv kxk (no bias, "same" padding) -> BN(affine), on an input that has
+ * already been through ReLU. */
+static int conv_bn(nc_ctx *ctx, nc_net *net, int r, int cout, int k, int stride)
+{
+    int h = nc_net_conv(ctx, net, r, cout, k, stride, k / 2, 1, 0);
+    return nc_net_bn(ctx, net, h, 1);
+}
+
 /* ReLU -> conv kxk (no bias, "same" padding) -> BN(affine). */
 static int relu_conv_bn(nc_ctx *ctx, nc_net *net, int x, int cout, int k,
                         int stride)
 {
-    int h = nc_net_relu(ctx, net, x);
-    h = nc_net_conv(ctx, net, h, cout, k, stride, k / 2, 1, 0);
-    return nc_net_bn(ctx, net, h, 1);
+    return conv_bn(ctx, net, nc_net_relu(ctx, net, x), cout, k, stride);
 }
 
 static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C)
 {
     int node[4] = { x, -1, -1, -1 };
+    /* Every conv edge leaving a node starts with ReLU of that node: compute
+     * it once per node and share it (same values, one buffer instead of up
+     * to three, and fewer passes over memory). */
+    int relu[4] = { -1, -1, -1, -1 };
     for (int e = 0, to = 1; to <= 3; to++) {
         int terms[3], nt = 0;
         for (int from = 0; from < to; from++, e++) {
             int in = node[from];
+            int conv = a->op[e] == NC_NB201_CONV1X1 || a->op[e] == NC_NB201_CONV3X3;
+            if (conv && relu[from] < 0)
+                relu[from] = nc_net_relu(ctx, net, in);
             switch (a->op[e]) {
             case NC_NB201_NONE:
                 /* Adding zeros changes nothing; leave the term out. */
@@ -371,10 +384,10 @@ static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C)
                 terms[nt++] = in;
                 break;
             case NC_NB201_CONV1X1:
-                terms[nt++] = relu_conv_bn(ctx, net, in, C, 1, 1);
+                terms[nt++] = conv_bn(ctx, net, relu[from], C, 1, 1);
                 break;
             case NC_NB201_CONV3X3:
-                terms[nt++] = relu_conv_bn(ctx, net, in, C, 3, 1);
+                terms[nt++] = conv_bn(ctx, net, relu[from], C, 3, 1);
                 break;
             case NC_NB201_AVGPOOL:
                 terms[nt++] = nc_net_avgpool(ctx, net, in, 3, 1, 1, 0);
