@@ -434,8 +434,8 @@ static inline void dw_fwd_block1(float *yw, const float *P, const float *wk,
 
 void nc_dwconv_forward(float *y, float *scratch, const float *x,
                        const float *wt, const float *bias, int c, int mult,
-                       int n, int h, int w, int k, int stride, int pad, int ho,
-                       int wo)
+                       int n, int m, int h, int w, int k, int stride, int pad,
+                       int ho, int wo)
 {
     stage_geom g = stage_geom_of(k, stride, pad, ho, wo);
     size_t plane = (size_t)h * w, oplane = (size_t)ho * wo;
@@ -443,7 +443,7 @@ void nc_dwconv_forward(float *y, float *scratch, const float *x,
     float *yw = P + (size_t)stride * stride * g.psz;
     size_t nwide = round_up((size_t)ho * g.wq, 8);
     for (int ci = 0; ci < c; ci++)
-        for (int ni = 0; ni < n; ni++) {
+        for (int ni = 0; ni < m; ni++) {
             stage_plane(P, x + ((size_t)ci * n + ni) * plane, h, w, &g);
             for (int j = 0; j < mult; j++) {
                 int co = ci * mult + j;
@@ -572,7 +572,7 @@ static inline void dw_bwd_dx_block1(float *dxp, const float *dyw,
 
 void nc_dwconv_backward(float *dx, float *dwt, float *scratch, const float *dy,
                         const float *x, const float *wt, int c, int mult, int n,
-                        int h, int w, int k, int stride, int pad, int ho,
+                        int m, int h, int w, int k, int stride, int pad, int ho,
                         int wo)
 {
     stage_geom g = stage_geom_of(k, stride, pad, ho, wo);
@@ -587,7 +587,7 @@ void nc_dwconv_backward(float *dx, float *dwt, float *scratch, const float *dy,
     memset(dyw, 0, stage_dy_floats(&g) * sizeof(float));
     float *dyr = dyw + g.fpad;
     for (int ci = 0; ci < c; ci++)
-        for (int ni = 0; ni < n; ni++) {
+        for (int ni = 0; ni < m; ni++) {
             if (dwt)
                 stage_plane(P, x + ((size_t)ci * n + ni) * plane, h, w, &g);
             for (int j = 0; j < mult; j++) {

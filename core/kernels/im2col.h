@@ -46,19 +46,21 @@ size_t nc_dwconv_scratch(int k, int stride, int ho, int wo);
 /* Depthwise convolution, forward: output channel co = ci*mult + j reads only
  * input channel ci (PyTorch groups == cin, cout == mult*cin).
  * y[c*mult × n × ho × wo] = conv(x[c × n × h × w], wt[c*mult × k × k])
- * + bias[c*mult] (bias may be NULL). y is overwritten. */
+ * + bias[c*mult] (bias may be NULL), for images 0..m-1 (m <= n; x and y may
+ * point at image i0 of the batch, as in nc_im2col). y is overwritten. */
 void nc_dwconv_forward(float *y, float *scratch, const float *x,
                        const float *wt, const float *bias, int c, int mult,
-                       int n, int h, int w, int k, int stride, int pad, int ho,
-                       int wo);
+                       int n, int m, int h, int w, int k, int stride, int pad,
+                       int ho, int wo);
 
-/* Depthwise convolution, backward; shapes as in nc_dwconv_forward.
- * dx[c × n × h × w] += d/dx (dx may be NULL: skipped);
- * dwt[c*mult × k × k] += d/dwt (dwt may be NULL: skipped). The bias gradient
- * is nc_rows_sum_add(dbias, dy, c*mult, n*ho*wo). */
+/* Depthwise convolution, backward; shapes and the image range 0..m-1 as in
+ * nc_dwconv_forward. dx[c × n × h × w] += d/dx (dx may be NULL: skipped);
+ * dwt[c*mult × k × k] += d/dwt over those images (dwt may be NULL:
+ * skipped). The bias gradient is nc_rows_sum_add(dbias, dy, c*mult,
+ * n*ho*wo). */
 void nc_dwconv_backward(float *dx, float *dwt, float *scratch, const float *dy,
                         const float *x, const float *wt, int c, int mult, int n,
-                        int h, int w, int k, int stride, int pad, int ho,
+                        int m, int h, int w, int k, int stride, int pad, int ho,
                         int wo);
 
 /* y[rows × cols] = bias[r] in row r, or 0 if bias is NULL: the C operand a
