@@ -66,6 +66,7 @@ static const conv_cfg gc_cfgs[] = {
     { 2, 4, 3, 3, 3, 3, 2, 1, 1, 2 },   /* taps that see only padding */
     { 2, 4, 4, 2, 3, 1, 3, 2, 1, 1 },   /* depthwise, pad > k-1 */
     { 3, 4, 4, 2, 2, 0, 0, 0, 1, 2 },   /* even k; stride/groups 0 = 1 */
+    { 1, 5, 5, 8, 3, 1, 1, 1, 1, 2 },   /* 1 channel in, 8 out: GEMM */
 };
 enum { N_GC_CFGS = sizeof gc_cfgs / sizeof gc_cfgs[0] };
 
@@ -117,6 +118,7 @@ static const conv_cfg ref_cfgs[] = {
     { 3, 13, 17, 4, 7, 3, 3, 1, 1, 2 }, /* big kernel, stride 3 */
     { 3, 10, 12, 6, 3, 1, 1, 3, 1, 2 }, /* depthwise x2, long rows */
     { 3, 9, 21, 4, 3, 2, 1, 1, 1, 2 },  /* stride 2, wide rows */
+    { 1, 9, 8, 8, 3, 1, 1, 1, 1, 3 },   /* 1 channel in, 8 out: GEMM */
     { 2, 7, 22, 2, 3, 2, 1, 2, 1, 2 },  /* depthwise s2, wide rows */
     { 2, 7, 23, 4, 5, 2, 2, 2, 0, 2 },  /* depthwise x2 5x5 s2, even pad */
     { 4, 171, 172, 4, 3, 1, 1, 2, 1, 3 }, /* large images: batch chunks */
@@ -436,6 +438,7 @@ static const conv_cfg thr_cfgs[] = {
     { 4, 6, 7, 6, 1, 1, 0, 2, 0, 5 },     /* grouped pointwise */
     { 5, 8, 6, 5, 3, 1, 1, 5, 1, 4 },     /* depthwise over channels */
     { 1, 9, 9, 6, 3, 1, 1, 1, 1, 7 },     /* one input channel: over images */
+    { 1, 12, 11, 8, 3, 1, 1, 1, 1, 7 },   /* ... but GEMM from 8 outputs */
     { 2, 9, 8, 4, 5, 2, 2, 2, 0, 5 },     /* depthwise x2, 5x5 s2 */
 };
 enum { N_THR_CFGS = sizeof thr_cfgs / sizeof thr_cfgs[0] };

@@ -103,12 +103,45 @@ int nc_gemm_simd(void)
     return __builtin_cpu_supports("avx512f");
 }
 
+/* d[p*8 + i] = a[i*rsa + p] for i, p < 8: an 8 × 8 transpose in registers
+ * (the scalar loop moves one float per load and store). */
+static inline void pack_8x8(float *d, const float *a, ptrdiff_t rsa)
+{
+    __m256 r0 = _mm256_loadu_ps(a), r1 = _mm256_loadu_ps(a + rsa);
+    __m256 r2 = _mm256_loadu_ps(a + 2 * rsa), r3 = _mm256_loadu_ps(a + 3 * rsa);
+    __m256 r4 = _mm256_loadu_ps(a + 4 * rsa), r5 = _mm256_loadu_ps(a + 5 * rsa);
+    __m256 r6 = _mm256_loadu_ps(a + 6 * rsa), r7 = _mm256_loadu_ps(a + 7 * rsa);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
 /* Packs rows [0, mr) × cols [0, kb) of A (strides rsa, csa) as
  * ap[p*mr + i]: the kernel then broadcasts from fixed offsets. */
 static void pack_a(float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
                    int mr, int kb)
 {
-    if (csa == 1) {
+    if (csa == 1 && mr == 8) {
+        int p = 0;
+        for (; p + 8 <= kb; p += 8)
+            pack_8x8(ap + (size_t)p * 8, a + p, rsa);
+        for (; p < kb; p++)
+            for (int i = 0; i < 8; i++)
+                ap[(size_t)p * 8 + i] = a[i * rsa + p];
+    } else if (csa == 1) {
         for (int i = 0; i < mr; i++) {
             const float *ai = a + i * rsa;
             for (int p = 0; p < kb; p++)
@@ -131,7 +164,8 @@ enum { START_ZERO = 0, START_BIAS = 1, START_C = 2 };
  * lanes compute on zeros and are never stored). */
 #define GEMM_KERNEL(MR, NV)                                                   \
     static NC_AVX512 void gk_##MR##_##NV(int kb, const float *ap,             \
-                                         const float *b, size_t ldb,          \
+                                         ptrdiff_t ps, const float *b,        \
+                                         size_t ldb,                          \
                                          float *c, size_t ldc, int start,     \
                                          const float *bias, int cols)         \
     {                                                                         \
@@ -154,7 +188,7 @@ enum { START_ZERO = 0, START_BIAS = 1, START_C = 2 };
             const float *bp = b + (size_t)p * ldb;                            \
             _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)              \
                 bv[v] = _mm512_maskz_loadu_ps(mk[v], bp + 16 * v);            \
-            const float *a_ = ap + (size_t)p * MR;                            \
+            const float *a_ = ap + p * ps;                                    \
             _Pragma("GCC unroll 24") for (int i = 0; i < MR; i++)             \
             {                                                                 \
                 __m512 av = _mm512_set1_ps(a_[i]);                            \
@@ -188,8 +222,8 @@ GEMM_KERNEL(4, 4)
 GEMM_KERNEL(2, 4)
 GEMM_KERNEL(1, 4)
 
-typedef void (*gemm_kernel)(int, const float *, const float *, size_t, float *,
-                            size_t, int, const float *, int);
+typedef void (*gemm_kernel)(int, const float *, ptrdiff_t, const float *,
+                            size_t, float *, size_t, int, const float *, int);
 
 /* Row-tile heights of each column width, largest first, ending in 1. */
 typedef struct gemm_family {
@@ -230,15 +264,17 @@ static NC_AVX512 void gemm_avx512(int m, int n, int k, const float *a,
     const gemm_family *f = &gemm_families[nv - 1];
     const int nr = 16 * nv, nkb = gemm_kblocks(k), kbs = gemm_kb(k);
     const int t0 = gemm_first(f, m);
+    const int direct = rsa == 1 && m > 1;
     for (int kblk = 0; kblk < nkb; kblk++) {
         int k0 = kblk * kbs, kb = k - k0 < kbs ? k - k0 : kbs;
         if (kb < 0)
             kb = 0;
         int start = kblk > 0 || acc ? START_C : bias ? START_BIAS : START_ZERO;
-        /* Pack this k block of A tile by tile, in the order the sweep below
-         * walks them. */
+        /* A transposed (rsa == 1) already holds each p's rows side by side:
+         * the kernel broadcasts from it in place. Otherwise pack this k
+         * block tile by tile, in the order the sweep below walks them. */
         int i0 = 0, t = t0;
-        while (i0 < m) {
+        while (!direct && i0 < m) {
             while (f->mr[t] > m - i0)
                 t++;
             pack_a(pack + (size_t)i0 * kb, a + i0 * rsa + k0 * csa, rsa, csa,
@@ -253,7 +289,8 @@ static NC_AVX512 void gemm_avx512(int m, int n, int k, const float *a,
             while (i0 < m) {
                 while (f->mr[t] > m - i0)
                     t++;
-                f->k[t](kb, pack + (size_t)i0 * kb, bk + j0, ldb,
+                f->k[t](kb, direct ? a + i0 + k0 * csa : pack + (size_t)i0 * kb,
+                        direct ? csa : f->mr[t], bk + j0, ldb,
                         c + (size_t)i0 * ldc + j0, ldc, start,
                         bias ? bias + i0 : NULL, cols);
                 i0 += f->mr[t];

@@ -9,8 +9,9 @@
  * core at half of what AVX-512 does, and its B packing pass costs as much as
  * the product when the shapes are a conv's (m = 16..64 channels, n = tens of
  * thousands of pixels). This product keeps a tile of C in registers, reads B
- * in place and packs only A (the small operand), 256 columns of k at a time.
- * Without AVX-512 it falls back to cblas_sgemm.
+ * in place, and reads A in place too when it is a transpose (rsa == 1: the
+ * rows of a tile lie side by side for each p), else packs it, 256 columns of
+ * k at a time. Without AVX-512 it falls back to cblas_sgemm.
  *
  * Every C element is the same chain of FMAs whatever the tiling: the k
  * blocks are a function of k alone, and within a block p runs in order. So

@@ -49,9 +49,13 @@ static conv_geom conv_geom_of(const nc_attr *a, nc_shape in, nc_shape out)
     return c;
 }
 
+/* One input channel per group. Not for a plain conv of a 1-channel image
+ * into many channels (the first layer of a grayscale net): that is one GEMM
+ * with every output channel a row, which beats the direct kernel's single
+ * row at a time, the more so for the weight gradient. */
 static int conv_is_depthwise(const conv_geom *c)
 {
-    return c->cin_g == 1 && c->g == c->cin;
+    return c->cin_g == 1 && c->g == c->cin && (c->g > 1 || c->cout < 8);
 }
 
 static int conv_is_pointwise(const conv_geom *c)
@@ -114,7 +118,7 @@ static size_t conv_n_params(const nc_attr *a, const nc_shape *in)
 
 /* Target size of one chunk's column matrix, in floats. */
 #ifndef NC_CONV_COL_FLOATS
-#define NC_CONV_COL_FLOATS (1u << 20)
+#define NC_CONV_COL_FLOATS (1u << 18)
 #endif
 
 static size_t r16(size_t x)
