@@ -156,11 +156,12 @@ static int conv_chunk_max(const conv_geom *c)
     return m < 1 ? 1 : m > (1u << 30) ? 1 << 30 : (int)m;
 }
 
-/* Images per chunk for a batch of n on T threads: as large as the cache
- * target allows, but a multiple of T chunks (when n allows) of balanced
- * sizes, so every thread gets the same work. A function of n and T alone,
- * so every result bit depends only on them. Returns the chunk count. */
-static int conv_chunks(const conv_geom *c, int n, int T, int *chunk)
+/* Chunks of a batch of n on T threads: as few as the cache target allows,
+ * but a multiple of T (when n allows), with sizes that differ by at most
+ * one image (chunk i is images [i*n/nch, (i+1)*n/nch)), so every thread
+ * gets the same work. A function of n and T alone, so every result bit
+ * depends only on them. */
+static int conv_chunks(const conv_geom *c, int n, int T)
 {
     int cm = conv_chunk_max(c);
     int nch = (n + cm - 1) / cm;
@@ -169,9 +170,7 @@ static int conv_chunks(const conv_geom *c, int n, int T, int *chunk)
         if (nch > n)
             nch = n;
     }
-    int ch = (n + nch - 1) / nch;
-    *chunk = ch;
-    return (n + ch - 1) / ch;
+    return nch;
 }
 
 /* One thread's scratch, as offsets in floats from its base (thread t's base
@@ -257,8 +256,7 @@ typedef struct conv_job {
     conv_geom c;
     conv_lay L;
     int T;            /* threads */
-    int chunk, nch;   /* images (general) or columns (pointwise) per chunk,
-                         chunks per group */
+    int chunk, nch;   /* pointwise: columns per chunk; chunks per group */
     int ntasks;
     int dcb, dnb;     /* depthwise: channel blocks, batch blocks */
     int direct_dw;    /* tasks own disjoint weights: all add into e->dw */
@@ -295,7 +293,7 @@ static conv_job conv_job_of(const nc_exec *e)
         j.nch = (ncol + j.chunk - 1) / j.chunk;
         j.ntasks = c->g * j.nch;
     } else {
-        j.nch = conv_chunks(c, e->n, j.T, &j.chunk);
+        j.nch = conv_chunks(c, e->n, j.T);
         j.ntasks = c->g * j.nch;
     }
     return j;
@@ -362,7 +360,8 @@ static void conv_fwd_task(void *arg, int task, int t)
                 (size_t)ncol, yg + c0, (size_t)ncol, 0, bg, r + j->L.pack);
         return;
     }
-    int n0 = i * j->chunk, m = n - n0 < j->chunk ? n - n0 : j->chunk;
+    int n0 = (int)((long)i * n / j->nch);
+    int m = (int)((long)(i + 1) * n / j->nch) - n0;
     float *col = r + j->L.col;
     nc_im2col(col, r + j->L.stage, e->x[0] + g * xg + n0 * plane, c->cin_g, n,
               m, c->h, c->w, c->k, c->s, c->p, c->ho, c->wo);
@@ -418,7 +417,8 @@ static void conv_bwd_task(void *arg, int task, int t)
                     pack);
         return;
     }
-    int n0 = i * j->chunk, m = n - n0 < j->chunk ? n - n0 : j->chunk;
+    int n0 = (int)((long)i * n / j->nch);
+    int m = (int)((long)(i + 1) * n / j->nch) - n0;
     int mcol = m * howo;
     float *col = r + j->L.col, *stage = r + j->L.stage;
     dyg += (size_t)n0 * howo;
