@@ -6,13 +6,21 @@
  * values are compared with direct-loop references written independently of
  * the kernels (BN's running statistics against PyTorch's formula, pooling
  * against a per-window loop); shape errors must give NC_ERR_INVAL.
+ *
+ * Threads: every op splits its work so that each output element is computed
+ * by one thread exactly as single-threaded, so forward and backward with a
+ * 2- and 3-thread pool must match 1 thread bit for bit (tensors are made
+ * large enough for the ops to actually use the pool).
  */
 #include "core/gradcheck.h"
 #include "core/op.h"
+#include "core/ops/par.h"
+#include "core/pool.h"
 #include "tests/util/testutil.h"
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +30,7 @@ typedef struct trun {
     const nc_op_def *d;
     nc_attr a;
     nc_exec e;
-    size_t nx[NC_MAX_IN], ny, nw, ns;
+    size_t nx[NC_MAX_IN], ny, nw, ns, nsave, nwork;
     float *x[NC_MAX_IN], *dx[NC_MAX_IN];
     float *y, *dy, *w, *dw, *state, *save, *work;
     int32_t *labels;
@@ -53,6 +61,8 @@ static void trun_init(trun *r, nc_op_kind k, const nc_attr *a, int n_in,
     r->ns = r->d->n_state ? r->d->n_state(&r->a, in) : 0;
     size_t nsave = r->d->n_save ? r->d->n_save(&r->a, in, out, n) : 0;
     size_t nwork = r->d->n_work ? r->d->n_work(&r->a, in, out, n) : 0;
+    r->nsave = nsave;
+    r->nwork = nwork;
     for (int i = 0; i < n_in; i++) {
         r->nx[i] = (size_t)n * nc_shape_size(in[i]);
         r->x[i] = zalloc(r->nx[i]);
@@ -87,7 +97,19 @@ static void trun_init(trun *r, nc_op_kind k, const nc_attr *a, int n_in,
     r->e.state = r->state;
     r->e.save = r->save;
     r->e.work = r->work;
+    r->e.n_work = nwork;
     r->e.labels = r->labels;
+}
+
+/* Hands the op a pool (NULL: one thread) with one scratch area per thread. */
+static void trun_pool(trun *r, nc_pool *pool)
+{
+    int t = nc_pool_threads(pool);
+    free(r->work);
+    r->work = zalloc((size_t)t * r->nwork);
+    r->e.work = r->work;
+    r->e.pool = pool;
+    r->e.threads = t;
 }
 
 static void trun_free(trun *r)
@@ -911,6 +933,190 @@ START_TEST(test_softmax_xent_values)
 }
 END_TEST
 
+/* ---- threads -------------------------------------------------------------- */
+
+typedef struct par_probe {
+    size_t n, align;
+    int threads_seen[4];
+    unsigned char *hit;
+} par_probe;
+
+static void par_probe_fn(void *arg, size_t lo, size_t hi, int thread)
+{
+    par_probe *p = arg;
+    /* Spans are disjoint, so these writes never race; everything is
+     * checked after nc_par_for returns (Check's asserts are not for
+     * worker threads). A span that breaks a rule marks its items twice. */
+    int ok = lo < hi && hi <= p->n && lo % p->align == 0 &&
+             (hi % p->align == 0 || hi == p->n) && thread >= 0 && thread < 4;
+    for (size_t i = lo; i < hi && i < p->n; i++)
+        p->hit[i] += ok ? 1 : 2;
+    if (thread >= 0 && thread < 4)
+        p->threads_seen[thread]++;
+}
+
+/* Every item is visited exactly once, in spans on their own threads; a
+ * small loop stays on the caller. */
+START_TEST(test_par_for_spans)
+{
+    static const size_t ns[] = { 1, 2, 15, 16, 17, 33, 1000, 40001 };
+    for (int threads = 1; threads <= 3; threads++) {
+        nc_pool *pool = nc_pool_new(threads);
+        nc_exec e = { .pool = pool, .threads = nc_pool_threads(pool) };
+        for (size_t a = 0; a < 2; a++)
+            for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++)
+                for (int big = 0; big < 2; big++) {
+                    par_probe p = { .n = ns[k], .align = a ? NC_PAR_LINE : 1 };
+                    p.hit = calloc(ns[k], 1);
+                    ck_assert_ptr_nonnull(p.hit);
+                    nc_par_for(&e, p.n, p.align, big ? NC_PAR_MIN_FLOATS : 100,
+                               par_probe_fn, &p);
+                    size_t i = 0;
+                    while (i < p.n && p.hit[i] == 1)
+                        i++;
+                    ck_assert_msg(i == p.n, "n %zu align %zu: item %zu visited %d times",
+                                  p.n, p.align, i, i < p.n ? p.hit[i] : 1);
+                    size_t blocks = (p.n + p.align - 1) / p.align;
+                    int want = big ? (int)(blocks < (size_t)threads ? blocks
+                                                                    : (size_t)threads)
+                                   : 1;
+                    for (int t = 0; t < 4; t++)
+                        ck_assert_int_eq(p.threads_seen[t], t < want);
+                    free(p.hit);
+                }
+        nc_pool_free(pool);
+    }
+}
+END_TEST
+
+/* Uniform values in [-2, 2) from a 64-bit LCG: the thread tests fill
+ * large tensors, where Box-Muller normals took most of the suite's time. */
+static void fill_fast(float *v, size_t n, uint64_t seed)
+{
+    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)(s >> 40) * (4.0f / 16777216.0f) - 2.0f;
+    }
+}
+
+/* Everything one forward + backward of op k leaves behind (y, save, state,
+ * every dx, dw), on inputs drawn from `seed`, run on `threads` threads. */
+static float *run_all(nc_op_kind k, const nc_attr *a, int n_in, const nc_shape *in,
+                      int n, int train, int threads, uint64_t seed, size_t *len)
+{
+    nc_pool *pool = nc_pool_new(threads);
+    ck_assert_int_eq(nc_pool_threads(pool), threads);
+    trun r;
+    trun_init(&r, k, a, n_in, in, n, train);
+    trun_pool(&r, pool);
+    for (int i = 0; i < n_in; i++) {
+        fill_fast(r.x[i], r.nx[i], seed + (uint64_t)i);
+        fill_fast(r.dx[i], r.nx[i], seed + 10 + (uint64_t)i);
+        if (k == NC_OP_MAXPOOL || k == NC_OP_AVGPOOL)
+            for (size_t j = 0; j < r.nx[i]; j += 5)
+                r.x[i][j] = 0.5f;   /* ties */
+    }
+    fill_fast(r.dy, r.ny, seed + 20);
+    fill_fast(r.dw, r.nw, seed + 21);
+    for (size_t i = 0; i < r.nw; i++)
+        r.w[i] += 0.25f * r.dw[i];
+    if (k == NC_OP_BATCHNORM) {
+        int c = in[0].c;
+        for (int i = 0; i < c; i++) {
+            r.state[i] = 0.1f * (float)i - 0.3f;
+            r.state[c + i] = 0.5f + 0.25f * (float)i;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        r.labels[i] = i % in[0].c;
+    r.d->forward(&r.e);
+    if (r.d->backward)
+        r.d->backward(&r.e);
+    *len = r.ny + r.nsave + r.ns + r.nw;
+    for (int i = 0; i < n_in; i++)
+        *len += r.nx[i];
+    float *out = malloc(*len * sizeof(float)), *o = out;
+    ck_assert_ptr_nonnull(out);
+    memcpy(o, r.y, r.ny * sizeof(float)), o += r.ny;
+    memcpy(o, r.save, r.nsave * sizeof(float)), o += r.nsave;
+    memcpy(o, r.state, r.ns * sizeof(float)), o += r.ns;
+    memcpy(o, r.dw, r.nw * sizeof(float)), o += r.nw;
+    for (int i = 0; i < n_in; i++)
+        memcpy(o, r.dx[i], r.nx[i] * sizeof(float)), o += r.nx[i];
+    trun_free(&r);
+    nc_pool_free(pool);
+    return out;
+}
+
+/* The batch is chosen so that even the cheapest loop of op k is large
+ * enough to be split over the pool. */
+static void check_threads(nc_op_kind k, const nc_attr *a, int n_in,
+                          const nc_shape *in, int train, const char *what)
+{
+    nc_shape out;
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    ck_assert(nc_op_get(k)->shape(&ctx, a, n_in, in, &out) == NC_OK);
+    size_t big = nc_shape_size(in[0]) > nc_shape_size(out) ? nc_shape_size(in[0])
+                                                           : nc_shape_size(out);
+    int n = (int)(NC_PAR_MIN_FLOATS / big) + 1;
+    size_t len1, len;
+    float *ref = run_all(k, a, n_in, in, n, train, 1, 500, &len1);
+    for (int t = 2; t <= 3; t++) {
+        float *got = run_all(k, a, n_in, in, n, train, t, 500, &len);
+        ck_assert(len == len1);
+        /* One assertion per tensor: Check logs every ck_assert it passes. */
+        size_t i = 0;
+        while (i < len && memcmp(&got[i], &ref[i], sizeof(float)) == 0)
+            i++;
+        ck_assert_msg(i == len, "%s, %d threads: float %zu of %zu is %.9g, 1 thread %.9g",
+                      what, t, i, len, (double)got[i < len ? i : 0],
+                      (double)ref[i < len ? i : 0]);
+        free(got);
+    }
+    free(ref);
+}
+
+START_TEST(test_threads_bit_identical)
+{
+    nc_attr none = { 0 }, aff = { .affine = 1 }, z2 = { .stride = 2 };
+    nc_shape odd = { 5, 37, 41 }, three[3] = { odd, odd, odd };
+    nc_shape bn = { 7, 19, 23 };
+    switch (_i) {
+    case 0: check_threads(NC_OP_BATCHNORM, &aff, 1, &bn, 1, "bn affine train"); break;
+    case 1: check_threads(NC_OP_BATCHNORM, &none, 1, &bn, 1, "bn train"); break;
+    case 2: check_threads(NC_OP_BATCHNORM, &aff, 1, &bn, 0, "bn affine eval"); break;
+    case 3: check_threads(NC_OP_RELU, &none, 1, &odd, 1, "relu"); break;
+    case 4: check_threads(NC_OP_IDENTITY, &none, 1, &odd, 1, "identity"); break;
+    case 5: check_threads(NC_OP_SUM, &none, 3, three, 1, "sum of 3"); break;
+    case 6: check_threads(NC_OP_SUM, &none, 2, three, 1, "sum of 2"); break;
+    case 7: check_threads(NC_OP_SUM, &none, 1, three, 1, "sum of 1"); break;
+    case 8: check_threads(NC_OP_ZERO, &z2, 1, &(nc_shape){ 5, 74, 82 }, 1, "zero"); break;
+    case 9: check_threads(NC_OP_GAP, &none, 1, &(nc_shape){ 9, 13, 13 }, 1, "gap"); break;
+    case 10: check_threads(NC_OP_FLATTEN, &none, 1, &(nc_shape){ 6, 7, 9 }, 1, "flatten");
+        break;
+    case 11: check_threads(NC_OP_FLATTEN, &none, 1, &(nc_shape){ 700, 1, 1 }, 1,
+                           "flatten of a flat vector"); break;
+    case 12: check_threads(NC_OP_SOFTMAX_XENT, &none, 1, &(nc_shape){ 100, 1, 1 }, 1,
+                           "softmax_xent"); break;
+    }
+}
+END_TEST
+
+START_TEST(test_pool_threads_bit_identical)
+{
+    /* _i: config × {max, avg count_pad 0, avg count_pad 1} */
+    const pool_cfg *c = &pool_cfgs[_i / 3];
+    int max = _i % 3 == 0, cp = _i % 3 == 2;
+    nc_attr a = pool_attr(c, cp);
+    nc_shape in = { c->c, c->h, c->w };
+    char what[64];
+    snprintf(what, sizeof what, "%s cfg %d", max ? "maxpool" : "avgpool", _i / 3);
+    check_threads(max ? NC_OP_MAXPOOL : NC_OP_AVGPOOL, &a, 1, &in, 1, what);
+}
+END_TEST
+
 /* ---- shape errors --------------------------------------------------------- */
 
 static void expect_inval(nc_op_kind k, const nc_attr *a, int n_in, const nc_shape *in)
@@ -1018,6 +1224,9 @@ int main(void)
     tcase_add_test(tc, test_softmax_xent_gradcheck);
     tcase_add_test(tc, test_softmax_xent_values);
     tcase_add_test(tc, test_shape_errors);
+    tcase_add_test(tc, test_par_for_spans);
+    tcase_add_loop_test(tc, test_threads_bit_identical, 0, 13);
+    tcase_add_loop_test(tc, test_pool_threads_bit_identical, 0, 3 * N_POOL_CFGS);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -13,15 +13,19 @@
  * it. The pair keeps x - mean accurate when the mean is large relative to the
  * spread (x - hi is exact there), which rounding the mean to one float would
  * not.
+ *
+ * Threads: channels are split over the pool. A channel's sums, its running
+ * statistics, its parameter gradients and its outputs are all computed by
+ * one thread in the same order as single-threaded, so results are
+ * bit-identical for any thread count. The sums use the fixed lane split of
+ * core/ops/reduce.h, vectorized by hand (the compiler left the original
+ * lane arrays scalar, and they dominated the op).
  */
 #include "core/ops/ops.h"
+#include "core/ops/par.h"
+#include "core/ops/reduce.h"
 
 #include <math.h>
-
-/* Independent accumulators: the compiler can keep them in vector registers
- * (float->double converts plus adds), and since the lane split and the final
- * combine are fixed, results do not depend on the target's vector width. */
-enum { BN_LANES = 8 };
 
 static float bn_eps(const nc_attr *a)
 {
@@ -33,61 +37,69 @@ static float bn_momentum(const nc_attr *a)
     return a->momentum != 0.0f ? a->momentum : 0.1f;
 }
 
-static double bn_combine(const double acc[BN_LANES])
-{
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-           ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
-
-static double bn_sum(const float *restrict x, size_t m)
-{
-    double acc[BN_LANES] = { 0 };
-    size_t i = 0;
-    for (; i + BN_LANES <= m; i += BN_LANES)
-        for (int j = 0; j < BN_LANES; j++)
-            acc[j] += (double)x[i + j];
-    for (int j = 0; i < m; i++, j++)
-        acc[j] += (double)x[i];
-    return bn_combine(acc);
-}
-
 /* Sum of squared deviations from mu; two-pass (not E[x²] - E[x]²) so large
  * activation offsets do not cancel the variance away. */
 static double bn_sqdev(const float *restrict x, size_t m, double mu)
 {
-    double acc[BN_LANES] = { 0 };
+    double acc[NC_RED_LANES] = { 0 };
     size_t i = 0;
-    for (; i + BN_LANES <= m; i += BN_LANES)
-        for (int j = 0; j < BN_LANES; j++) {
-            double d = (double)x[i + j] - mu;
-            acc[j] += d * d;
+#ifdef __AVX2__
+    const __m256d vmu = _mm256_set1_pd(mu);
+    __m256d a[4] = { _mm256_setzero_pd(), _mm256_setzero_pd(),
+                     _mm256_setzero_pd(), _mm256_setzero_pd() };
+    for (; i + NC_RED_LANES <= m; i += NC_RED_LANES) {
+        __m256d v[4];
+        nc_red_load8(x + i, &v[0], &v[1]);
+        nc_red_load8(x + i + 8, &v[2], &v[3]);
+        for (int k = 0; k < 4; k++) {
+            __m256d d = _mm256_sub_pd(v[k], vmu);
+            a[k] = _mm256_add_pd(a[k], _mm256_mul_pd(d, d));
         }
-    for (int j = 0; i < m; i++, j++) {
-        double d = (double)x[i] - mu;
-        acc[j] += d * d;
     }
-    return bn_combine(acc);
+    for (int k = 0; k < 4; k++)
+        _mm256_storeu_pd(acc + 4 * k, a[k]);
+#endif
+    for (; i < m; i++) {
+        double d = (double)x[i] - mu;
+        acc[i % NC_RED_LANES] += d * d;
+    }
+    return nc_red_combine(acc);
 }
 
 /* *sdy = Σ dy, *sdx = Σ dy·(x - mu). */
 static void bn_grad_sums(const float *restrict x, const float *restrict dy,
                          size_t m, double mu, double *sdy, double *sdx)
 {
-    double a[BN_LANES] = { 0 }, b[BN_LANES] = { 0 };
+    double a[NC_RED_LANES] = { 0 }, b[NC_RED_LANES] = { 0 };
     size_t i = 0;
-    for (; i + BN_LANES <= m; i += BN_LANES)
-        for (int j = 0; j < BN_LANES; j++) {
-            double g = (double)dy[i + j];
-            a[j] += g;
-            b[j] += g * ((double)x[i + j] - mu);
+#ifdef __AVX2__
+    const __m256d vmu = _mm256_set1_pd(mu);
+    __m256d va[4], vb[4];
+    for (int k = 0; k < 4; k++)
+        va[k] = vb[k] = _mm256_setzero_pd();
+    for (; i + NC_RED_LANES <= m; i += NC_RED_LANES) {
+        __m256d g[4], v[4];
+        nc_red_load8(dy + i, &g[0], &g[1]);
+        nc_red_load8(dy + i + 8, &g[2], &g[3]);
+        nc_red_load8(x + i, &v[0], &v[1]);
+        nc_red_load8(x + i + 8, &v[2], &v[3]);
+        for (int k = 0; k < 4; k++) {
+            va[k] = _mm256_add_pd(va[k], g[k]);
+            vb[k] = _mm256_add_pd(vb[k], _mm256_mul_pd(g[k], _mm256_sub_pd(v[k], vmu)));
         }
-    for (int j = 0; i < m; i++, j++) {
-        double g = (double)dy[i];
-        a[j] += g;
-        b[j] += g * ((double)x[i] - mu);
     }
-    *sdy = bn_combine(a);
-    *sdx = bn_combine(b);
+    for (int k = 0; k < 4; k++) {
+        _mm256_storeu_pd(a + 4 * k, va[k]);
+        _mm256_storeu_pd(b + 4 * k, vb[k]);
+    }
+#endif
+    for (; i < m; i++) {
+        double g = (double)dy[i];
+        a[i % NC_RED_LANES] += g;
+        b[i % NC_RED_LANES] += g * ((double)x[i] - mu);
+    }
+    *sdy = nc_red_combine(a);
+    *sdx = nc_red_combine(b);
 }
 
 static nc_status bn_shape(nc_ctx *ctx, const nc_attr *a, int n_in,
@@ -143,19 +155,27 @@ static void bn_init(const nc_attr *a, const nc_shape *in, float *w,
     }
 }
 
-static void bn_forward(const nc_exec *e)
+typedef struct bn_job {
+    const nc_exec *e;
+    size_t m;            /* floats per channel: n*h*w */
+} bn_job;
+
+static void bn_fwd_span(void *arg, size_t c0, size_t c1, int thread)
 {
+    (void)thread;
+    const bn_job *j = arg;
+    const nc_exec *e = j->e;
     const nc_attr *a = e->attr;
+    size_t m = j->m;
     int c = e->in[0].c;
-    size_t m = (size_t)e->n * (size_t)e->in[0].h * (size_t)e->in[0].w;
     double eps = bn_eps(a), mom = bn_momentum(a);
     float *save_hi = e->save, *save_lo = e->save + c, *save_istd = e->save + 2 * c;
-    for (int ci = 0; ci < c; ci++) {
-        const float *restrict x = e->x[0] + (size_t)ci * m;
-        float *restrict y = e->y + (size_t)ci * m;
+    for (size_t ci = c0; ci < c1; ci++) {
+        const float *restrict x = e->x[0] + ci * m;
+        float *restrict y = e->y + ci * m;
         double mu, var;
         if (e->train) {
-            mu = bn_sum(x, m) / (double)m;
+            mu = nc_red_sum(x, m) / (double)m;
             var = bn_sqdev(x, m, mu) / (double)m;
             if (e->state) {
                 /* PyTorch's update; with M = 1 the unbiased variance is
@@ -184,24 +204,32 @@ static void bn_forward(const nc_exec *e)
     }
 }
 
+static void bn_forward(const nc_exec *e)
+{
+    bn_job j = { e, (size_t)e->n * (size_t)e->in[0].h * (size_t)e->in[0].w };
+    size_t c = (size_t)e->in[0].c;
+    nc_par_for(e, c, 1, 2 * c * j.m, bn_fwd_span, &j);
+}
+
 /* With xhat = (x - mu)·istd and y = gamma·xhat + beta:
  *   dbeta = Σ dy,  dgamma = Σ dy·xhat,
  *   train: dx = gamma·istd·(dy - Σdy/M - xhat·Σ(dy·xhat)/M)
  *   eval:  dx = gamma·istd·dy   (mu and istd are constants)
  * Both are dx += A·dy + B·(x - mu) + C, one vectorizable loop. */
-static void bn_backward(const nc_exec *e)
+static void bn_bwd_span(void *arg, size_t c0, size_t c1, int thread)
 {
+    (void)thread;
+    const bn_job *j = arg;
+    const nc_exec *e = j->e;
     const nc_attr *a = e->attr;
+    size_t m = j->m;
     int c = e->in[0].c;
-    size_t m = (size_t)e->n * (size_t)e->in[0].h * (size_t)e->in[0].w;
     const float *save_hi = e->save, *save_lo = e->save + c;
     const float *save_istd = e->save + 2 * c;
     float *dw = a->affine ? e->dw : NULL;
-    if (!e->dx[0] && !dw)
-        return;
-    for (int ci = 0; ci < c; ci++) {
-        const float *restrict x = e->x[0] + (size_t)ci * m;
-        const float *restrict dy = e->dy + (size_t)ci * m;
+    for (size_t ci = c0; ci < c1; ci++) {
+        const float *restrict x = e->x[0] + ci * m;
+        const float *restrict dy = e->dy + ci * m;
         float hi = save_hi[ci], lo = save_lo[ci];
         double mu = (double)hi + (double)lo, istd = save_istd[ci];
         double g = a->affine ? e->w[ci] : 1.0;
@@ -212,7 +240,7 @@ static void bn_backward(const nc_exec *e)
             dw[ci] += (float)(sdx * istd);
             dw[c + ci] += (float)sdy;
         }
-        float *restrict dx = e->dx[0] ? e->dx[0] + (size_t)ci * m : NULL;
+        float *restrict dx = e->dx[0] ? e->dx[0] + ci * m : NULL;
         if (!dx)
             continue;
         float A = (float)(g * istd), B = 0.0f, C = 0.0f;
@@ -223,6 +251,15 @@ static void bn_backward(const nc_exec *e)
         for (size_t i = 0; i < m; i++)
             dx[i] += A * dy[i] + B * ((x[i] - hi) - lo) + C;
     }
+}
+
+static void bn_backward(const nc_exec *e)
+{
+    if (!e->dx[0] && !(e->attr->affine && e->dw))
+        return;
+    bn_job j = { e, (size_t)e->n * (size_t)e->in[0].h * (size_t)e->in[0].w };
+    size_t c = (size_t)e->in[0].c;
+    nc_par_for(e, c, 1, 4 * c * j.m, bn_bwd_span, &j);
 }
 
 const nc_op_def nc_op_batchnorm_def = {

@@ -4,9 +4,12 @@
  * PyTorch flattens NCHW so that feature f = (c*h + y)*w + x. In CNHW a channel
  * is an n × (h*w) block and a flat vector is stored F × n, so for every
  * channel the op is the transpose of an n × hw matrix into hw × n. When
- * h = w = 1 the layouts coincide and it is a copy.
+ * h = w = 1 the layouts coincide and it is a copy. Channels (or, for the
+ * copy, flat spans) are split over the pool: every element is moved by one
+ * thread, so any split gives the same bits.
  */
 #include "core/ops/ops.h"
+#include "core/ops/par.h"
 
 #include <limits.h>
 #include <string.h>
@@ -53,16 +56,39 @@ static void transpose(float *restrict dst, const float *restrict src,
     }
 }
 
+static void flatten_fwd_span(void *arg, size_t c0, size_t c1, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
+    size_t n = (size_t)e->n, hw = (size_t)e->in[0].h * (size_t)e->in[0].w;
+    for (size_t ci = c0; ci < c1; ci++)
+        transpose(e->y + ci * hw * n, e->x[0] + ci * n * hw, n, hw, 0);
+}
+
+static void flatten_copy_span(void *arg, size_t lo, size_t hi, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
+    memcpy(e->y + lo, e->x[0] + lo, (hi - lo) * sizeof(float));
+}
+
 static void flatten_forward(const nc_exec *e)
 {
     size_t n = (size_t)e->n, c = (size_t)e->in[0].c;
     size_t hw = (size_t)e->in[0].h * (size_t)e->in[0].w;
-    if (hw == 1) {
-        memcpy(e->y, e->x[0], c * n * sizeof(float));
-        return;
-    }
-    for (size_t ci = 0; ci < c; ci++)
-        transpose(e->y + ci * hw * n, e->x[0] + ci * n * hw, n, hw, 0);
+    if (hw == 1)
+        nc_par_for(e, c * n, NC_PAR_LINE, 2 * c * n, flatten_copy_span, (void *)e);
+    else
+        nc_par_for(e, c, 1, 2 * c * n * hw, flatten_fwd_span, (void *)e);
+}
+
+static void flatten_bwd_span(void *arg, size_t c0, size_t c1, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
+    size_t n = (size_t)e->n, hw = (size_t)e->in[0].h * (size_t)e->in[0].w;
+    for (size_t ci = c0; ci < c1; ci++)
+        transpose(e->dx[0] + ci * n * hw, e->dy + ci * hw * n, hw, n, 1);
 }
 
 static void flatten_backward(const nc_exec *e)
@@ -71,8 +97,7 @@ static void flatten_backward(const nc_exec *e)
         return;
     size_t n = (size_t)e->n, c = (size_t)e->in[0].c;
     size_t hw = (size_t)e->in[0].h * (size_t)e->in[0].w;
-    for (size_t ci = 0; ci < c; ci++)
-        transpose(e->dx[0] + ci * n * hw, e->dy + ci * hw * n, hw, n, 1);
+    nc_par_for(e, c, 1, 3 * c * n * hw, flatten_bwd_span, (void *)e);
 }
 
 const nc_op_def nc_op_flatten_def = {

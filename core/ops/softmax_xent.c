@@ -10,8 +10,12 @@
  * A label outside [0, F) (or no labels at all) yields a NaN loss for that
  * sample rather than an out-of-bounds read, so the caller's finiteness check
  * reports it; its gradient is then p alone.
+ *
+ * Samples are independent: large batches of many classes are split over
+ * the pool in spans of samples (each sample handled by one thread).
  */
 #include "core/ops/ops.h"
+#include "core/ops/par.h"
 
 #include <math.h>
 
@@ -47,15 +51,17 @@ static int sx_label(const nc_exec *e, int i)
     return e->labels[i];
 }
 
-static void sx_forward(const nc_exec *e)
+static void sx_fwd_span(void *arg, size_t lo, size_t hi, int thread)
 {
+    (void)thread;
+    const nc_exec *e = arg;
     size_t n = (size_t)e->n;
     int F = e->in[0].c;
     const float *x = e->x[0];
     float *p = e->save;
     /* One sample at a time: F is a class count (10..1000), so the strided
      * walk is short, and the per-sample sums stay in registers. */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         float mx = x[i];
         for (int f = 1; f < F; f++)
             mx = x[(size_t)f * n + i] > mx ? x[(size_t)f * n + i] : mx;
@@ -74,29 +80,44 @@ static void sx_forward(const nc_exec *e)
     }
 }
 
-static void sx_backward(const nc_exec *e)
+static void sx_forward(const nc_exec *e)
 {
-    if (!e->dx[0])
-        return;
+    size_t n = (size_t)e->n, F = (size_t)e->in[0].c;
+    /* expf makes a logit cost about as much as several streamed floats. */
+    nc_par_for(e, n, NC_PAR_LINE, 8 * F * n, sx_fwd_span, (void *)e);
+}
+
+/* p - 1 is formed before scaling by dy: for a confident correct class it is
+ * a small exact difference, where adding dy*p and then subtracting dy would
+ * cancel. Out-of-range labels never equal f, as documented above. */
+static void sx_bwd_span(void *arg, size_t lo, size_t hi, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
     size_t n = (size_t)e->n;
     int F = e->in[0].c;
     const float *restrict p = e->save;
     const float *restrict dy = e->dy;
     const int32_t *restrict lab = e->labels;
     float *restrict dx = e->dx[0];
-    /* p - 1 is formed before scaling by dy: for a confident correct class it
-     * is a small exact difference, where adding dy*p and then subtracting dy
-     * would cancel. Out-of-range labels never equal f, as documented above. */
     for (int f = 0; f < F; f++) {
         const float *restrict pf = p + (size_t)f * n;
         float *restrict dxf = dx + (size_t)f * n;
         if (lab)
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = lo; i < hi; i++)
                 dxf[i] += dy[i] * (pf[i] - (lab[i] == f ? 1.0f : 0.0f));
         else
-            for (size_t i = 0; i < n; i++)
+            for (size_t i = lo; i < hi; i++)
                 dxf[i] += dy[i] * pf[i];
     }
+}
+
+static void sx_backward(const nc_exec *e)
+{
+    if (!e->dx[0])
+        return;
+    size_t n = (size_t)e->n, F = (size_t)e->in[0].c;
+    nc_par_for(e, n, NC_PAR_LINE, 3 * F * n, sx_bwd_span, (void *)e);
 }
 
 const nc_op_def nc_op_softmax_xent_def = {

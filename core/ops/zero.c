@@ -4,6 +4,7 @@
  * ceil(w/s)). No gradient flows, so the row has no backward.
  */
 #include "core/ops/ops.h"
+#include "core/ops/par.h"
 
 #include <string.h>
 
@@ -22,9 +23,18 @@ static nc_status zero_shape(nc_ctx *ctx, const nc_attr *a, int n_in,
     return NC_OK;
 }
 
+static void zero_span(void *arg, size_t lo, size_t hi, int thread)
+{
+    (void)thread;
+    float *y = arg;
+    memset(y + lo, 0, (hi - lo) * sizeof(float));
+}
+
+/* A store-only stream: split over the pool like the elementwise ops. */
 static void zero_forward(const nc_exec *e)
 {
-    memset(e->y, 0, (size_t)e->n * nc_shape_size(e->out) * sizeof(float));
+    size_t m = (size_t)e->n * nc_shape_size(e->out);
+    nc_par_for(e, m, NC_PAR_LINE, m, zero_span, e->y);
 }
 
 const nc_op_def nc_op_zero_def = {
