@@ -100,7 +100,7 @@ int main(int argc, char **argv)
             nc_net_zero_grad(net);                                           \
             nc_net_forward(&ctx, net, x, y, batch, 1, NULL);                 \
             nc_net_backward(&ctx, net);                                      \
-            nc_optim_step(opt, nc_net_params(net), nc_net_grads(net), 0.01f); \
+            nc_optim_step_pool(opt, nc_net_pool(net), nc_net_params(net), nc_net_grads(net), 0.01f); \
         } else {                                                             \
             nc_net_forward(&ctx, net, x, NULL, batch, 0, NULL);              \
         }                                                                    \

@@ -453,10 +453,22 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
     return NC_OK;
 }
 
+enum { ZERO_CHUNK = 1 << 16 };
+
+static void zero_chunk(void *arg, int task, int thread)
+{
+    (void)thread;
+    nc_net *net = arg;
+    size_t lo = (size_t)task * ZERO_CHUNK;
+    size_t n = net->np - lo < ZERO_CHUNK ? net->np - lo : ZERO_CHUNK;
+    memset(net->grads + lo, 0, n * sizeof(float));
+}
+
 void nc_net_zero_grad(nc_net *net)
 {
-    if (net->grads)
-        memset(net->grads, 0, net->np * sizeof(float));
+    if (net->grads && net->np)
+        nc_pool_run(net->pool, (int)((net->np + ZERO_CHUNK - 1) / ZERO_CHUNK),
+                    zero_chunk, net);
 }
 
 const float *nc_net_logits(const nc_net *net)
@@ -489,6 +501,7 @@ size_t nc_net_bytes(const nc_net *net)
 }
 
 int nc_net_threads(const nc_net *net) { return net->threads; }
+nc_pool *nc_net_pool(nc_net *net) { return net->pool; }
 
 double nc_net_macs(const nc_net *net)
 {

@@ -98,6 +98,9 @@ double nc_net_macs(const nc_net *net);
 int nc_net_n_nodes(const nc_net *net);
 /* Threads the net's kernels run on (fixed at finalize). */
 int nc_net_threads(const nc_net *net);
+/* The net's thread pool (NULL when single-threaded), owned by the net; for
+ * work that belongs to a training step, such as the optimizer update. */
+struct nc_pool *nc_net_pool(nc_net *net);
 /* Bytes of activation, gradient and scratch memory held by the net. */
 size_t nc_net_bytes(const nc_net *net);
 

@@ -1,4 +1,5 @@
 #include "core/optim.h"
+#include "core/pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -41,12 +42,15 @@ void nc_optim_free(nc_optim *o)
 }
 
 /* PyTorch's SGD: g' = g + wd*w; v = mu*v + g'; step = nesterov ? g' + mu*v : v.
- * With mu = 0 the velocity is unused and step = g'. */
-static void sgd_step(nc_optim *o, float *restrict w, const float *restrict g, float lr)
+ * With mu = 0 the velocity is unused and step = g'. Works on [lo, hi). */
+static void sgd_step(nc_optim *o, float *restrict w, const float *restrict g,
+                     float lr, size_t lo, size_t hi)
 {
     const float mu = o->cfg.momentum, wd = o->cfg.weight_decay;
-    float *restrict v = o->state;
-    const size_t n = o->n;
+    float *restrict v = o->state + lo;
+    const size_t n = hi - lo;
+    w += lo;
+    g += lo;
     if (mu == 0.0f) {
         for (size_t i = 0; i < n; i++)
             w[i] -= lr * (g[i] + wd * w[i]);
@@ -67,16 +71,19 @@ static void sgd_step(nc_optim *o, float *restrict w, const float *restrict g, fl
     }
 }
 
-static void adam_step(nc_optim *o, float *restrict w, const float *restrict g, float lr)
+static void adam_step(nc_optim *o, float *restrict w, const float *restrict g,
+                      float lr, size_t lo, size_t hi)
 {
     const float b1 = o->cfg.beta1, b2 = o->cfg.beta2, eps = o->cfg.eps;
     const float wd = o->cfg.weight_decay;
-    float *restrict m = o->state, *restrict v = o->state + o->n;
+    float *restrict m = o->state + lo, *restrict v = o->state + o->n + lo;
+    w += lo;
+    g += lo;
     double t = (double)(o->t + 1);
     const float c1 = (float)(1.0 - pow(b1, t)), c2 = (float)sqrt(1.0 - pow(b2, t));
     const float step = lr * c2 / c1;
     const float epsh = eps * c2;   /* PyTorch's eps sits outside the bias correction */
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = 0; i < hi - lo; i++) {
         float gi = g[i] + wd * w[i];
         m[i] = b1 * m[i] + (1 - b1) * gi;
         v[i] = b2 * v[i] + (1 - b2) * gi * gi;
@@ -84,13 +91,42 @@ static void adam_step(nc_optim *o, float *restrict w, const float *restrict g, f
     }
 }
 
+/* Parameters per pool task: large enough to amortize the fork-join, small
+ * enough that two threads share a small net's update. */
+enum { OPTIM_CHUNK = 1 << 15 };
+
+typedef struct optim_job {
+    nc_optim *o;
+    float *w;
+    const float *g;
+    float lr;
+} optim_job;
+
+static void optim_chunk(void *arg, int task, int thread)
+{
+    (void)thread;
+    optim_job *j = arg;
+    size_t lo = (size_t)task * OPTIM_CHUNK, hi = lo + OPTIM_CHUNK;
+    if (hi > j->o->n)
+        hi = j->o->n;
+    if (j->o->cfg.kind == NC_OPTIM_ADAM)
+        adam_step(j->o, j->w, j->g, j->lr, lo, hi);
+    else
+        sgd_step(j->o, j->w, j->g, j->lr, lo, hi);
+}
+
+void nc_optim_step_pool(nc_optim *o, nc_pool *pool, float *w, const float *g,
+                        float lr)
+{
+    optim_job j = { o, w, g, lr };
+    int tasks = (int)((o->n + OPTIM_CHUNK - 1) / OPTIM_CHUNK);
+    nc_pool_run(pool, tasks, optim_chunk, &j);
+    o->t++;
+}
+
 void nc_optim_step(nc_optim *o, float *w, const float *g, float lr)
 {
-    if (o->cfg.kind == NC_OPTIM_ADAM)
-        adam_step(o, w, g, lr);
-    else
-        sgd_step(o, w, g, lr);
-    o->t++;
+    nc_optim_step_pool(o, NULL, w, g, lr);
 }
 
 size_t nc_optim_state_len(const nc_optim *o)

@@ -42,6 +42,12 @@ void nc_optim_free(nc_optim *o);
 /* One update of w[0..n) with gradient g at learning rate lr. */
 void nc_optim_step(nc_optim *o, float *w, const float *g, float lr);
 
+struct nc_pool;
+/* The same update spread over a thread pool (NULL: one thread). The update
+ * is element-wise, so the result does not depend on the thread count. */
+void nc_optim_step_pool(nc_optim *o, struct nc_pool *pool, float *w,
+                        const float *g, float lr);
+
 /* The state as one flat float array (SGD: velocity; Adam: m then v), owned
  * by the optimizer, plus the step count Adam's bias correction needs. */
 size_t nc_optim_state_len(const nc_optim *o);

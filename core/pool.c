@@ -1,10 +1,27 @@
 #include "core/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-enum { NC_POOL_MAX = 64, NC_POOL_SPIN = 20000 };
+enum {
+    NC_POOL_MAX = 64,
+    /* Waiting is spin, then yield, then sleep. Spinning keeps the fork-join
+     * of the many small kernels of a training step in the microseconds;
+     * yielding keeps a waiting thread from holding a core that the thread
+     * it waits for needs when the machine is shared; sleeping keeps an idle
+     * pool from costing anything. */
+    NC_POOL_SPIN = 4000,
+    NC_POOL_YIELD = 2000
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 typedef struct pool_worker {
     struct nc_pool *pool;
@@ -15,13 +32,12 @@ typedef struct pool_worker {
 struct nc_pool {
     int threads;
     pthread_mutex_t mu;
-    pthread_cond_t go;
-    /* A job is published by bumping `epoch`; workers count themselves done
-     * in `pending`. Spinning first keeps the fork-join latency of the many
-     * small kernels of a training step in the microseconds. */
-    atomic_uint epoch;
-    atomic_int pending;
+    pthread_cond_t go;     /* a job was published (or stop) */
+    pthread_cond_t done;   /* the last worker finished a job */
+    atomic_uint epoch;     /* bumped to publish a job */
+    atomic_int pending;    /* workers still running the current job */
     atomic_int stop;
+    atomic_int caller_sleeps;
     nc_pool_fn fn;
     void *arg;
     int n_tasks;
@@ -44,18 +60,28 @@ static void *pool_main(void *a)
         int spins = 0;
         while ((e = atomic_load_explicit(&p->epoch, memory_order_acquire)) == seen &&
                !atomic_load(&p->stop)) {
-            if (++spins < NC_POOL_SPIN)
-                continue;
-            pthread_mutex_lock(&p->mu);
-            while (atomic_load(&p->epoch) == seen && !atomic_load(&p->stop))
-                pthread_cond_wait(&p->go, &p->mu);
-            pthread_mutex_unlock(&p->mu);
+            spins++;
+            if (spins < NC_POOL_SPIN) {
+                cpu_relax();
+            } else if (spins < NC_POOL_SPIN + NC_POOL_YIELD) {
+                sched_yield();
+            } else {
+                pthread_mutex_lock(&p->mu);
+                while (atomic_load(&p->epoch) == seen && !atomic_load(&p->stop))
+                    pthread_cond_wait(&p->go, &p->mu);
+                pthread_mutex_unlock(&p->mu);
+            }
         }
         if (atomic_load(&p->stop))
             return NULL;
         seen = e;
         pool_do(p, w->id);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        if (atomic_fetch_sub(&p->pending, 1) == 1 &&
+            atomic_load(&p->caller_sleeps)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
@@ -71,6 +97,7 @@ nc_pool *nc_pool_new(int threads)
     p->threads = threads;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
+    pthread_cond_init(&p->done, NULL);
     for (int i = 1; i < threads; i++) {
         p->w[i].pool = p;
         p->w[i].id = i;
@@ -95,6 +122,7 @@ void nc_pool_free(nc_pool *p)
         pthread_join(p->w[i].th, NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
     free(p);
 }
 
@@ -119,6 +147,19 @@ void nc_pool_run(nc_pool *p, int n_tasks, nc_pool_fn fn, void *arg)
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     pool_do(p, 0);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
-        ;
+    for (int spins = 0;
+         atomic_load_explicit(&p->pending, memory_order_acquire) > 0; spins++) {
+        if (spins < NC_POOL_SPIN) {
+            cpu_relax();
+        } else if (spins < NC_POOL_SPIN + NC_POOL_YIELD) {
+            sched_yield();
+        } else {
+            pthread_mutex_lock(&p->mu);
+            atomic_store(&p->caller_sleeps, 1);
+            while (atomic_load(&p->pending) > 0)
+                pthread_cond_wait(&p->done, &p->mu);
+            atomic_store(&p->caller_sleeps, 0);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
 }

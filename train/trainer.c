@@ -191,7 +191,8 @@ static nc_status trainer_epoch(nc_ctx *ctx, trainer *t, int epoch, int64_t *step
                            "epoch %d, step %lld (try a lower --lr)", loss, epoch,
                            (long long)*step);
         m->lr = nc_sched_lr(&t->sched, *step);
-        nc_optim_step(t->opt, nc_net_params(t->net), nc_net_grads(t->net),
+        nc_optim_step_pool(t->opt, nc_net_pool(t->net), nc_net_params(t->net),
+                           nc_net_grads(t->net),
                       (float)m->lr);
         (*step)++;
         lsum += (double)loss * n;
