@@ -323,6 +323,10 @@ nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max)
                        "for %d nodes at batch %d",
                        (double)(narena + nwork + 2 * np) * 4 / 1048576.0,
                        net->n_nodes, n_max);
+    /* Touch a large arena now, so that the page faults of first use do not
+     * land in the first training steps (and in their timings). */
+    if (narena > ((size_t)4 << 20))
+        memset(net->arena, 0, narena * sizeof(float));
     float *p = net->arena;
     for (int i = 0; i < net->n_nodes; i++) {
         nc_node *nd = &net->nodes[i];
@@ -423,6 +427,35 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
     return NC_OK;
 }
 
+enum { ZERO_CHUNK = 1 << 16 };
+
+typedef struct zero_job {
+    float *p;
+    size_t n;
+} zero_job;
+
+static void zero_chunk(void *arg, int task, int thread)
+{
+    (void)thread;
+    zero_job *z = arg;
+    size_t lo = (size_t)task * ZERO_CHUNK;
+    size_t n = z->n - lo < ZERO_CHUNK ? z->n - lo : ZERO_CHUNK;
+    memset(z->p + lo, 0, n * sizeof(float));
+}
+
+/* Clears p[0..n) on the net's threads. */
+static void net_zero(nc_net *net, float *p, size_t n)
+{
+    zero_job z = { p, n };
+    nc_pool_run(net->pool, (int)((n + ZERO_CHUNK - 1) / ZERO_CHUNK), zero_chunk, &z);
+}
+
+void nc_net_zero_grad(nc_net *net)
+{
+    if (net->grads && net->np)
+        net_zero(net, net->grads, net->np);
+}
+
 nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
 {
     if (!net->finalized || !net->last_labels || !net->last_train)
@@ -445,7 +478,7 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
         for (int j = 0; j < nd->n_in; j++) {
             nc_node *src = &net->nodes[nd->in[j]];
             if (src->dy && src->last_use == i)
-                memset(src->dy, 0, (size_t)n * nc_shape_size(src->out) * sizeof(float));
+                net_zero(net, src->dy, (size_t)n * nc_shape_size(src->out));
         }
         net_exec(net, nd, &e, n, 1);
         d->backward(&e);
@@ -453,23 +486,6 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
     return NC_OK;
 }
 
-enum { ZERO_CHUNK = 1 << 16 };
-
-static void zero_chunk(void *arg, int task, int thread)
-{
-    (void)thread;
-    nc_net *net = arg;
-    size_t lo = (size_t)task * ZERO_CHUNK;
-    size_t n = net->np - lo < ZERO_CHUNK ? net->np - lo : ZERO_CHUNK;
-    memset(net->grads + lo, 0, n * sizeof(float));
-}
-
-void nc_net_zero_grad(nc_net *net)
-{
-    if (net->grads && net->np)
-        nc_pool_run(net->pool, (int)((net->np + ZERO_CHUNK - 1) / ZERO_CHUNK),
-                    zero_chunk, net);
-}
 
 const float *nc_net_logits(const nc_net *net)
 {
