@@ -35,13 +35,19 @@ def gflops(model, mode, sps):
 
 print("# nasc vs PyTorch: throughput on this machine\n")
 print("Made by `make bench` (bench/run.sh), batch 128, samples/s as the median")
-print("over rounds of per-round medians (%d rounds found). PyTorch %s is"
-      % (max(len(v) for v in runs.values()), "1.13 (Debian python3-torch)"))
+print("over rounds (%d here) of each round's median of 5 timed repeats. PyTorch"
+      % max(len(v) for v in runs.values()))
+print("1.13 (Debian python3-torch, tuned as bench/torch_bench.py explains) is")
 print("measured in the same run. GFLOP/s counts 2 FLOPs per forward MAC and a")
 print("training step as 3 forward passes. Machine: %s, %d CPUs; OpenBLAS sgemm"
       % (platform.machine(), os.cpu_count()))
 print("(2048^3) measured in this run at %.0f GFLOP/s on 1 thread and %.0f on 2."
       % (peak["gflops_t1"], peak["gflops_t2"]))
+print()
+print("The sgemm figure is OpenBLAS with its AVX2 (Haswell) kernels, as this")
+print("environment pins them; nasc's own AVX-512 GEMM can exceed it. The 3x rule")
+print("also overstates the mlp's training FLOPs (its first layer needs no input")
+print("gradient: about 2.25x), so its percentage reads high.")
 print()
 print("| model | mode | nasc 1t | nasc 2t | torch 1t | torch 2t | nasc/torch "
       "(best vs best) | nasc GFLOP/s | % of sgemm peak (2t) |")
