@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/common.inc"
 
 make_data data 800 200
-TRAIN="train --model cnn --epochs 3 --batch 50 --threads 2 --seed 11 --data-dir data --valid 100 --augment"
+TRAIN="train --model cnn --epochs 6 --batch 50 --threads 2 --seed 11 --data-dir data --valid 100 --augment"
 
 expect 0 $TRAIN --db ref.db --json
 REF=$(json_get weights_sha256 out)
