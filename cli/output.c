@@ -23,22 +23,13 @@ int nc_cli_print_json(void *cjson)
 int nc_cli_print_result(const nc_train_result *res, int json)
 {
     if (json) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
+        /* The same object the run log stores as the run's result. */
+        char *js = nc_train_result_to_json(res);
+        if (!js)
             return nc_cli_print_json(NULL);
-        cJSON_AddNumberToObject(o, "run", (double)res->run);
-        cJSON_AddNumberToObject(o, "epochs", res->epochs_done);
-        cJSON_AddNumberToObject(o, "test_accuracy", res->test_accuracy);
-        cJSON_AddNumberToObject(o, "test_loss", res->test_loss);
-        cJSON_AddNumberToObject(o, "train_seconds", res->train_seconds);
-        cJSON_AddStringToObject(o, "weights_sha256", res->weights_sha256);
-        /* A failed Add leaves a key out; a script must not get a partial
-         * object, so check that everything arrived. */
-        if (cJSON_GetArraySize(o) != 6) {
-            cJSON_Delete(o);
-            return nc_cli_print_json(NULL);
-        }
-        return nc_cli_print_json(o);
+        int ok = printf("%s\n", js) > 0 && fflush(stdout) == 0;
+        free(js);
+        return ok ? NC_EXIT_OK : NC_EXIT_FAILURE;
     }
     printf("run             %lld\n", (long long)res->run);
     printf("epochs          %d\n", res->epochs_done);

@@ -73,6 +73,12 @@ typedef struct nc_train_result {
                                  little-endian floats */
 } nc_train_result;
 
+/* The result as one JSON object (run, epochs, test_accuracy, test_loss,
+ * train_seconds, weights_sha256): what the run log stores as the run's
+ * result and what `nasc train --json` prints. malloc'ed; NULL if out of
+ * memory. */
+char *nc_train_result_to_json(const nc_train_result *r);
+
 /* Progress, called after every optimizer step; may be NULL. */
 typedef struct nc_train_progress {
     void (*fn)(void *ud, int epoch, int epochs, int64_t step, int64_t steps,

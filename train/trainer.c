@@ -212,7 +212,7 @@ static nc_status trainer_epoch(nc_ctx *ctx, trainer *t, int epoch, int64_t *step
     return NC_OK;
 }
 
-static char *result_json(const nc_train_result *r)
+char *nc_train_result_to_json(const nc_train_result *r)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -261,7 +261,7 @@ static nc_status trainer_loop(nc_ctx *ctx, nc_store *db, int64_t run, trainer *t
         return st;
     res->train_seconds = info.train_seconds;
     nc_run_info_clear(&info);
-    char *js = result_json(res);
+    char *js = nc_train_result_to_json(res);
     if (!js)
         return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
     st = nc_store_run_finish(ctx, db, run, "done", js);
