@@ -8,10 +8,12 @@
 #
 #   NC_BUILD=build sh bench/run.sh            # or: make bench
 #   ROUNDS=1 MODELS="cnn" sh bench/run.sh     # a quick look
+#   FIRST_ROUND=2 ROUNDS=2 sh bench/run.sh    # add a round to earlier ones
 set -eu
 cd "$(dirname "$0")/.."
 B=${NC_BUILD:-build}
 ROUNDS=${ROUNDS:-3}
+FIRST_ROUND=${FIRST_ROUND:-1}
 REPEATS=${REPEATS:-5}
 MODELS=${MODELS:-"mlp cnn nb201"}
 MODES=${MODES:-"train infer"}
@@ -19,7 +21,7 @@ PY=/usr/bin/python3
 OUT=results/bench
 RAW=$OUT/raw
 mkdir -p "$RAW"
-rm -f "$RAW"/*.json
+[ "$FIRST_ROUND" -gt 1 ] || rm -f "$RAW"/*.json
 
 $PY -c 'import torch' 2>/dev/null || {
     echo "bench: Debian's python3-torch is needed (apt-get install python3-torch)" >&2
@@ -27,7 +29,7 @@ $PY -c 'import torch' 2>/dev/null || {
 }
 
 "$B/bench/sgemm_peak" 2048 7 >"$RAW/sgemm_peak.json"
-r=1
+r=$FIRST_ROUND
 while [ "$r" -le "$ROUNDS" ]; do
     for m in $MODELS; do
         for mode in $MODES; do
