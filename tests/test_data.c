@@ -1,5 +1,6 @@
 /*
- * test_data.c — the data readers, split, normalization and batching.
+ * test_data.c — the CIFAR reader, the real Fashion-MNIST, split,
+ * normalization and batching (the IDX reader is in test_idx.c).
  *
  * Every file a test reads is made here, in nc_test_tmpdir(), except the real
  * Fashion-MNIST, whose test is skipped when the package is not installed.
@@ -7,16 +8,13 @@
  * the fault, since that message is all a user sees.
  */
 #include <check.h>
-#include <ftw.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/ctx.h"
 #include "core/rng.h"
@@ -26,96 +24,6 @@
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static void expect_msg(const nc_ctx *ctx, const char *needle)
-{
-    ck_assert_msg(strstr(ctx->msg, needle) != NULL,
-                  "message \"%s\" lacks \"%s\"", ctx->msg, needle);
-}
-
-static char *tpath(const char *name)
-{
-    static char buf[8][1024];
-    static int k;
-    char *b = buf[k++ % 8];
-    return nc_test_path(b, sizeof buf[0], name);
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void write_bytes(const char *path, const void *b, size_t n, int gz)
-{
-    if (!gz) {
-        ck_assert_int_eq(nc_test_write_file(path, b, n), 0);
-        return;
-    }
-    gzFile g = gzopen(path, "wb");
-    ck_assert_ptr_nonnull(g);
-    if (n)
-        ck_assert_int_eq(gzwrite(g, b, (unsigned)n), (int)n);
-    ck_assert_int_eq(gzclose(g), Z_OK);
-}
-
-static unsigned char *read_whole(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-/* Deterministic pixel bytes that cover 0 and 255. */
-static unsigned char pix(size_t i)
-{
-    return (unsigned char)((i * 2654435761u) >> 13);
-}
-
-/* An image file claiming n x h x w with data_bytes bytes of pixels. */
-static void write_images(const char *path, int gz, uint32_t magic, uint32_t n,
-                         uint32_t h, uint32_t w, size_t data_bytes)
-{
-    unsigned char *b = malloc(16 + data_bytes);
-    put_be32(b, magic);
-    put_be32(b + 4, n);
-    put_be32(b + 8, h);
-    put_be32(b + 12, w);
-    for (size_t i = 0; i < data_bytes; i++)
-        b[16 + i] = pix(i);
-    write_bytes(path, b, 16 + data_bytes, gz);
-    free(b);
-}
-
-static void write_labels(const char *path, int gz, uint32_t magic, uint32_t n,
-                         const unsigned char *lab, size_t nlab)
-{
-    unsigned char *b = malloc(8 + nlab);
-    put_be32(b, magic);
-    put_be32(b + 4, n);
-    memcpy(b + 8, lab, nlab);
-    write_bytes(path, b, 8 + nlab, gz);
-    free(b);
-}
-
-static void write_good_labels(const char *path, int gz, uint32_t n)
-{
-    unsigned char *lab = malloc(n);
-    for (uint32_t i = 0; i < n; i++)
-        lab[i] = (unsigned char)(i % 10);
-    write_labels(path, gz, 0x801, n, lab, n);
-    free(lab);
-}
 
 /* A data set whose every element is distinct and non-zero. */
 static nc_dataset *counting_set(int n, int c, int h, int w)
@@ -129,100 +37,7 @@ static nc_dataset *counting_set(int n, int c, int h, int w)
     return ds;
 }
 
-/* ---- IDX round trips --------------------------------------------------- */
-
-static void check_roundtrip(int gz_img, int gz_lab, const char *tag)
-{
-    char in[64], ln[64];
-    snprintf(in, sizeof in, "rt-%s-img", tag);
-    snprintf(ln, sizeof ln, "rt-%s-lab", tag);
-    const char *ip = tpath(in), *lp = tpath(ln);
-    const unsigned char lab[3] = { 0, 4, 2 };
-    write_images(ip, gz_img, 0x803, 3, 4, 5, 60);
-    write_labels(lp, gz_lab, 0x801, 3, lab, 3);
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_OK);
-    ck_assert_int_eq(ds->n, 3);
-    ck_assert_int_eq(ds->c, 1);
-    ck_assert_int_eq(ds->h, 4);
-    ck_assert_int_eq(ds->w, 5);
-    ck_assert_int_eq(ds->n_classes, 5);
-    for (int i = 0; i < 60; i++)
-        ck_assert_float_eq(ds->x[i], (float)pix((size_t)i) / 255.0f);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(ds->y[i], lab[i]);
-    nc_dataset_free(ds);
-}
-
-START_TEST(idx_plain_roundtrip) { check_roundtrip(0, 0, "plain"); }
-END_TEST
-
-START_TEST(idx_gz_roundtrip) { check_roundtrip(1, 1, "gz"); }
-END_TEST
-
-START_TEST(idx_mixed_roundtrip) { check_roundtrip(1, 0, "mixed"); }
-END_TEST
-
-START_TEST(idx_extremes_and_min_classes)
-{
-    const char *ip = tpath("ext-img"), *lp = tpath("ext-lab");
-    unsigned char b[16 + 2] = { 0 };
-    put_be32(b, 0x803);
-    put_be32(b + 4, 2);
-    put_be32(b + 8, 1);
-    put_be32(b + 12, 1);
-    b[16] = 0;
-    b[17] = 255;
-    write_bytes(ip, b, sizeof b, 0);
-    const unsigned char lab[2] = { 0, 0 };
-    write_labels(lp, 0, 0x801, 2, lab, 2);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_OK);
-    ck_assert(ds->x[0] == 0.0f);
-    ck_assert(ds->x[1] == 1.0f);
-    /* One label value still makes a classification problem of 2. */
-    ck_assert_int_eq(ds->n_classes, 2);
-    nc_dataset_free(ds);
-}
-END_TEST
-
-/* The named loader finds .gz first, falls back to plain, and fixes 10. */
-START_TEST(named_idx_files)
-{
-    const char *d = tpath("named");
-    ck_assert_int_eq(mkdir(d, 0755), 0);
-    char p[1024];
-    const unsigned char lab[3] = { 0, 4, 2 };
-    snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", d);
-    write_images(p, 1, 0x803, 3, 4, 5, 60);
-    snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", d);
-    write_labels(p, 1, 0x801, 3, lab, 3);
-    snprintf(p, sizeof p, "%s/t10k-images-idx3-ubyte", d);
-    write_images(p, 0, 0x803, 2, 4, 5, 40);
-    snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", d);
-    write_labels(p, 0, 0x801, 2, lab, 2);
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *tr = NULL, *te = NULL;
-    ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", d, NC_SPLIT_TRAIN,
-                                     &tr), NC_OK);
-    ck_assert_int_eq(tr->n, 3);
-    ck_assert_int_eq(tr->n_classes, 10);
-    ck_assert_int_eq(nc_dataset_load(&ctx, "mnist", d, NC_SPLIT_TEST, &te),
-                     NC_OK);
-    ck_assert_int_eq(te->n, 2);
-    ck_assert_int_eq(te->n_classes, 10);
-    ck_assert_float_eq(te->x[39], (float)pix(39) / 255.0f);
-    nc_dataset_free(tr);
-    nc_dataset_free(te);
-}
-END_TEST
+/* ---- data set basics --------------------------------------------------- */
 
 START_TEST(default_dirs_and_free_null)
 {
@@ -288,326 +103,6 @@ START_TEST(real_fashion_mnist)
     ck_assert_float_eq_tol(sd, 0.3530f, 0.0005f);
     nc_dataset_free(tr);
     nc_dataset_free(te);
-}
-END_TEST
-
-/* ---- IDX errors -------------------------------------------------------- */
-
-START_TEST(err_unknown_name_and_missing_dir)
-{
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = (nc_dataset *)&ctx;   /* must be reset to NULL */
-    ck_assert_int_eq(nc_dataset_load(&ctx, "imagenet", NULL, NC_SPLIT_TRAIN,
-                                     &ds), NC_ERR_INVAL);
-    ck_assert_ptr_null(ds);
-    expect_msg(&ctx, "imagenet");
-    expect_msg(&ctx, "fashion-mnist");
-    expect_msg(&ctx, "cifar100");
-
-    ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", "/nonexistent/fm",
-                                     NC_SPLIT_TRAIN, &ds), NC_ERR_IO);
-    expect_msg(&ctx, "data directory /nonexistent/fm does not exist");
-    expect_msg(&ctx, "dataset-fashion-mnist");
-    expect_msg(&ctx, "--data-dir");
-    ck_assert_int_eq(nc_dataset_load(&ctx, "cifar10", "/nonexistent/c10",
-                                     NC_SPLIT_TEST, &ds), NC_ERR_IO);
-    expect_msg(&ctx, "/nonexistent/c10");
-}
-END_TEST
-
-START_TEST(err_missing_file)
-{
-    const char *d = tpath("emptydir");
-    ck_assert_int_eq(mkdir(d, 0755), 0);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", d, NC_SPLIT_TRAIN,
-                                     &ds), NC_ERR_IO);
-    expect_msg(&ctx, d);
-    expect_msg(&ctx, "train-images-idx3-ubyte");
-    ck_assert_int_eq(nc_dataset_load(&ctx, "cifar100", d, NC_SPLIT_TEST, &ds),
-                     NC_ERR_IO);
-    expect_msg(&ctx, "test.bin");
-
-    /* Direct load of a missing path. */
-    const char *lp = tpath("ml-lab");
-    write_good_labels(lp, 0, 3);
-    ck_assert_int_eq(nc_idx_load(&ctx, tpath("no-such-img"), lp, &ds),
-                     NC_ERR_IO);
-    expect_msg(&ctx, "no-such-img");
-    ck_assert_ptr_null(ds);
-}
-END_TEST
-
-START_TEST(err_bad_magic)
-{
-    const char *ip = tpath("bm-img"), *lp = tpath("bm-lab");
-    write_images(ip, 0, 0x1234, 3, 4, 5, 60);
-    write_good_labels(lp, 0, 3);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "bad magic 0x00001234 (expected 0x00000803, an IDX image "
-                     "file)");
-    ck_assert_ptr_null(ds);
-
-    /* The pair swapped: the hint says so. */
-    write_images(ip, 0, 0x803, 3, 4, 5, 60);
-    ck_assert_int_eq(nc_idx_load(&ctx, lp, ip, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "bad magic 0x00000801 (expected 0x00000803");
-    expect_msg(&ctx, "other file of the pair");
-
-    /* A bad label magic, gzipped. */
-    const char *lg = tpath("bm-lab.gz");
-    unsigned char lab[3] = { 0, 1, 2 };
-    write_labels(lg, 1, 0x803, 3, lab, 3);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lg, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lg);
-    expect_msg(&ctx, "expected 0x00000801, an IDX label file");
-}
-END_TEST
-
-START_TEST(err_truncated_plain)
-{
-    const char *ip = tpath("tp-img"), *lp = tpath("tp-lab");
-    write_images(ip, 0, 0x803, 3, 4, 5, 10);
-    write_good_labels(lp, 0, 3);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 60 bytes of image data, got 10");
-
-    /* Shorter than the header itself. */
-    write_bytes(ip, "\0\0\x08\x03\0", 5, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated");
-
-    /* Labels short too. */
-    write_images(ip, 0, 0x803, 3, 4, 5, 60);
-    unsigned char lab[2] = { 0, 1 };
-    write_labels(lp, 0, 0x801, 3, lab, 2);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "expected 3 bytes of label data, got 2");
-}
-END_TEST
-
-START_TEST(err_trailing_plain)
-{
-    const char *ip = tpath("tr-img"), *lp = tpath("tr-lab");
-    write_images(ip, 0, 0x803, 3, 4, 5, 64);
-    write_good_labels(lp, 0, 3);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "4 bytes of trailing data");
-}
-END_TEST
-
-enum { BIG_N = 50, BIG_HW = 28, BIG_BYTES = BIG_N * BIG_HW * BIG_HW };
-
-START_TEST(err_truncated_gz)
-{
-    const char *ip = tpath("tg-img.gz"), *lp = tpath("tg-lab.gz");
-    write_good_labels(lp, 1, BIG_N);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-
-    /* A well-formed gzip stream with too little data in it. */
-    write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, 10 * BIG_HW * BIG_HW);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got 7840");
-
-    /* The compressed file cut short. */
-    write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, BIG_BYTES);
-    size_t n;
-    unsigned char *b = read_whole(ip, &n);
-    write_bytes(ip, b, n * 6 / 10, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got ");
-    expect_msg(&ctx, "gzip stream ends early");
-
-    /* All the data, but not the CRC and length trailer. */
-    write_bytes(ip, b, n - 8, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated gzip stream");
-    free(b);
-    ck_assert_ptr_null(ds);
-}
-END_TEST
-
-START_TEST(err_corrupt_gz)
-{
-    const char *ip = tpath("cg-img.gz"), *lp = tpath("cg-lab");
-    write_good_labels(lp, 0, BIG_N);
-    write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, BIG_BYTES);
-    size_t n;
-    unsigned char *b = read_whole(ip, &n);
-    unsigned char *c = malloc(n);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-
-    /* Garbage in the middle of the deflate data. */
-    memcpy(c, b, n);
-    memset(c + n / 2, 0xa5, 32);
-    write_bytes(ip, c, n, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
-
-    /* A wrong CRC: the data decompresses, the check at the end fails. */
-    memcpy(c, b, n);
-    c[n - 8] ^= 0x55;
-    write_bytes(ip, c, n, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
-
-    /* Broken right after the gzip magic: the header itself is bad. */
-    memcpy(c, b, n);
-    c[2] = 0x77;   /* compression method: not deflate */
-    write_bytes(ip, c, n, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
-    free(b);
-    free(c);
-    ck_assert_ptr_null(ds);
-}
-END_TEST
-
-START_TEST(err_count_mismatch)
-{
-    const char *ip = tpath("cm-img.gz"), *lp = tpath("cm-lab.gz");
-    write_images(ip, 1, 0x803, 3, 4, 5, 60);
-    write_good_labels(lp, 1, 4);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "4 labels");
-    expect_msg(&ctx, "3 images");
-}
-END_TEST
-
-START_TEST(err_label_range)
-{
-    const char *d = tpath("lr");
-    ck_assert_int_eq(mkdir(d, 0755), 0);
-    char ip[1024], lp[1024];
-    snprintf(ip, sizeof ip, "%s/train-images-idx3-ubyte", d);
-    snprintf(lp, sizeof lp, "%s/train-labels-idx1-ubyte", d);
-    write_images(ip, 0, 0x803, 3, 4, 5, 60);
-    const unsigned char lab[3] = { 1, 9, 10 };
-    write_labels(lp, 0, 0x801, 3, lab, 3);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", d, NC_SPLIT_TRAIN,
-                                     &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "label 10 at index 2 out of range (10 classes)");
-    ck_assert_int_eq(nc_idx_load_classes(&ctx, ip, lp, 11, &ds), NC_OK);
-    ck_assert_int_eq(ds->n_classes, 11);
-    nc_dataset_free(ds);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_OK);
-    ck_assert_int_eq(ds->n_classes, 11);
-    nc_dataset_free(ds);
-}
-END_TEST
-
-START_TEST(err_zero_dims)
-{
-    const char *ip = tpath("zd-img"), *lp = tpath("zd-lab");
-    write_good_labels(lp, 0, 3);
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_dataset *ds = NULL;
-    write_images(ip, 0, 0x803, 3, 0, 5, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "dimensions 3 x 0 x 5");
-    write_images(ip, 1, 0x803, 0, 4, 5, 0);
-    write_good_labels(lp, 0, 0);
-    ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, "dimensions 0 x 4 x 5");
-    ck_assert_ptr_null(ds);
-}
-END_TEST
-
-/* Headers that would need gigabytes: each must fail before it allocates.
- * Outside ASan (which reserves terabytes of address space) the child runs
- * under an address-space limit, so a reader that tried would get NOMEM. */
-START_TEST(err_absurd_dims)
-{
-    const char *ip = tpath("ad-img"), *igz = tpath("ad-img.gz");
-    const char *lp = tpath("ad-lab");
-    write_good_labels(lp, 0, 3);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-#ifndef __SANITIZE_ADDRESS__
-        long pages = 0, page = sysconf(_SC_PAGESIZE);
-        FILE *f = fopen("/proc/self/statm", "r");
-        if (f) {
-            if (fscanf(f, "%ld", &pages) != 1)
-                pages = 0;
-            fclose(f);
-        }
-        struct rlimit rl;
-        rl.rlim_cur = rl.rlim_max = (rlim_t)pages * page + (512L << 20);
-        if (pages > 0)
-            setrlimit(RLIMIT_AS, &rl);
-#endif
-        nc_ctx ctx;
-        nc_ctx_init(&ctx);
-        nc_dataset *ds = NULL;
-        int bad = 0;
-        /* 2^31 rows: past the per-dimension limit. */
-        write_images(ip, 0, 0x803, 3, 0x80000000u, 5, 60);
-        bad |= nc_idx_load(&ctx, ip, lp, &ds) != NC_ERR_FORMAT ||
-               !strstr(ctx.msg, "implausible dimensions 3 x 2147483648 x 5") ||
-               !strstr(ctx.msg, ip);
-        /* Each dimension allowed, the product not. */
-        write_images(ip, 0, 0x803, 10000000, 4096, 4096, 60);
-        bad |= (nc_idx_load(&ctx, ip, lp, &ds) != NC_ERR_FORMAT ||
-                !strstr(ctx.msg, "implausible")) << 1;
-        /* Plausible 3.9 GB, in a tiny plain file. */
-        write_images(ip, 0, 0x803, 5000000, 28, 28, 60);
-        write_good_labels(lp, 0, 5000000);
-        bad |= (nc_idx_load(&ctx, ip, lp, &ds) != NC_ERR_FORMAT ||
-                !strstr(ctx.msg, "truncated: expected 3920000000 bytes")) << 2;
-        /* The same in a tiny gzip file. */
-        write_images(igz, 1, 0x803, 5000000, 28, 28, 60);
-        bad |= (nc_idx_load(&ctx, igz, lp, &ds) != NC_ERR_FORMAT ||
-                !strstr(ctx.msg, "truncated") ||
-                !strstr(ctx.msg, igz)) << 3;
-        if (bad)
-            fprintf(stderr, "err_absurd_dims: failures 0x%x, last: %s\n", bad,
-                    ctx.msg);
-        _exit(bad);
-    }
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -1052,41 +547,13 @@ END_TEST
 
 /* ---- main --------------------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static Suite *data_suite(void)
 {
     Suite *s = suite_create("data");
-    TCase *t = tcase_create("idx");
+    TCase *t = tcase_create("dataset");
     tcase_set_timeout(t, 60);
-    tcase_add_test(t, idx_plain_roundtrip);
-    tcase_add_test(t, idx_gz_roundtrip);
-    tcase_add_test(t, idx_mixed_roundtrip);
-    tcase_add_test(t, idx_extremes_and_min_classes);
-    tcase_add_test(t, named_idx_files);
     tcase_add_test(t, default_dirs_and_free_null);
     tcase_add_test(t, real_fashion_mnist);
-    suite_add_tcase(s, t);
-
-    t = tcase_create("idx_errors");
-    tcase_add_test(t, err_unknown_name_and_missing_dir);
-    tcase_add_test(t, err_missing_file);
-    tcase_add_test(t, err_bad_magic);
-    tcase_add_test(t, err_truncated_plain);
-    tcase_add_test(t, err_trailing_plain);
-    tcase_add_test(t, err_truncated_gz);
-    tcase_add_test(t, err_corrupt_gz);
-    tcase_add_test(t, err_count_mismatch);
-    tcase_add_test(t, err_label_range);
-    tcase_add_test(t, err_zero_dims);
-    tcase_add_test(t, err_absurd_dims);
     suite_add_tcase(s, t);
 
     t = tcase_create("cifar");
@@ -1114,6 +581,6 @@ int main(void)
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    nc_test_remove_tree(dir);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
