@@ -105,3 +105,204 @@ unsigned char *read_whole(const char *path, size_t *n)
     *n = (size_t)len;
     return b;
 }
+
+/* ---- ops: a tiny harness for one op call (test_ops_norm/pool/misc.c) ---- */
+
+#include "core/gradcheck.h"
+#include "core/ops/par.h"
+#include "core/pool.h"
+
+#include <check.h>
+
+static float *nc_trun_zalloc(size_t n)
+{
+    float *p = calloc(n + 1, sizeof(float));
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+void nc_trun_init(nc_trun *r, nc_op_kind k, const nc_attr *a, int n_in,
+                  const nc_shape *in, int n, int train)
+{
+    memset(r, 0, sizeof *r);
+    r->d = nc_op_get(k);
+    ck_assert_ptr_nonnull(r->d);
+    r->a = a ? *a : (nc_attr){ 0 };
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_shape out;
+    ck_assert_msg(r->d->shape(&ctx, &r->a, n_in, in, &out) == NC_OK, "%s", ctx.msg);
+    r->ny = (size_t)n * nc_shape_size(out);
+    r->nw = r->d->n_params ? r->d->n_params(&r->a, in) : 0;
+    r->ns = r->d->n_state ? r->d->n_state(&r->a, in) : 0;
+    size_t nsave = r->d->n_save ? r->d->n_save(&r->a, in, out, n) : 0;
+    size_t nwork = r->d->n_work ? r->d->n_work(&r->a, in, out, n) : 0;
+    r->nsave = nsave;
+    r->nwork = nwork;
+    for (int i = 0; i < n_in; i++) {
+        r->nx[i] = (size_t)n * nc_shape_size(in[i]);
+        r->x[i] = nc_trun_zalloc(r->nx[i]);
+        r->dx[i] = nc_trun_zalloc(r->nx[i]);
+        r->e.in[i] = in[i];
+        r->e.x[i] = r->x[i];
+        r->e.dx[i] = r->dx[i];
+    }
+    r->y = nc_trun_zalloc(r->ny);
+    r->dy = nc_trun_zalloc(r->ny);
+    r->w = nc_trun_zalloc(r->nw);
+    r->dw = nc_trun_zalloc(r->nw);
+    r->state = nc_trun_zalloc(r->ns);
+    r->save = nc_trun_zalloc(nsave);
+    r->work = nc_trun_zalloc(nwork);
+    r->labels = calloc((size_t)n, sizeof(int32_t));
+    ck_assert_ptr_nonnull(r->labels);
+    if (r->d->init) {
+        nc_rng rng = nc_rng_make(1, NC_STREAM(NC_PURPOSE_TEST, 99));
+        r->d->init(&r->a, in, r->w, r->state, &rng);
+    }
+    r->e.attr = &r->a;
+    r->e.n = n;
+    r->e.train = train;
+    r->e.threads = 1;
+    r->e.n_in = n_in;
+    r->e.out = out;
+    r->e.y = r->y;
+    r->e.dy = r->dy;
+    r->e.w = r->w;
+    r->e.dw = r->dw;
+    r->e.state = r->state;
+    r->e.save = r->save;
+    r->e.work = r->work;
+    r->e.n_work = nwork;
+    r->e.labels = r->labels;
+}
+
+/* Hands the op a pool (NULL: one thread) with one scratch area per thread. */
+void nc_trun_pool(nc_trun *r, nc_pool *pool)
+{
+    int t = nc_pool_threads(pool);
+    free(r->work);
+    r->work = nc_trun_zalloc((size_t)t * r->nwork);
+    r->e.work = r->work;
+    r->e.pool = pool;
+    r->e.threads = t;
+}
+
+void nc_trun_free(nc_trun *r)
+{
+    for (int i = 0; i < NC_MAX_IN; i++) {
+        free(r->x[i]);
+        free(r->dx[i]);
+    }
+    free(r->y); free(r->dy); free(r->w); free(r->dw); free(r->state);
+    free(r->save); free(r->work); free(r->labels);
+}
+
+void nc_test_fill_normal(float *v, size_t n, uint64_t seed)
+{
+    nc_rng r = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_TEST, 7));
+    for (size_t i = 0; i < n; i++)
+        v[i] = nc_rng_normal(&r);
+}
+
+void nc_test_gradcheck(nc_op_kind k, const nc_attr *a, int n_in,
+                       const nc_shape *in, int n, int train,
+                       const float *const *xs, double tol)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    double err = -1;
+    nc_status st = nc_gradcheck_op(&ctx, k, a, n_in, in, n, train, xs, 42,
+                                   tol, &err);
+    ck_assert_msg(st == NC_OK, "%s (kind %d)", ctx.msg, (int)k);
+    ck_assert(err >= 0 && err <= tol);
+}
+
+/* Uniform values in [-2, 2) from a 64-bit LCG: the thread tests fill
+ * large tensors, where Box-Muller normals took most of the suite's time. */
+static void nc_test_fill_fast(float *v, size_t n, uint64_t seed)
+{
+    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)(s >> 40) * (4.0f / 16777216.0f) - 2.0f;
+    }
+}
+
+/* Everything one forward + backward of op k leaves behind (y, save, state,
+ * every dx, dw), on inputs drawn from `seed`, run on `threads` threads. */
+static float *nc_test_run_all(nc_op_kind k, const nc_attr *a, int n_in, const nc_shape *in,
+                              int n, int train, int threads, uint64_t seed, size_t *len)
+{
+    nc_pool *pool = nc_pool_new(threads);
+    ck_assert_int_eq(nc_pool_threads(pool), threads);
+    nc_trun r;
+    nc_trun_init(&r, k, a, n_in, in, n, train);
+    nc_trun_pool(&r, pool);
+    for (int i = 0; i < n_in; i++) {
+        nc_test_fill_fast(r.x[i], r.nx[i], seed + (uint64_t)i);
+        nc_test_fill_fast(r.dx[i], r.nx[i], seed + 10 + (uint64_t)i);
+        if (k == NC_OP_MAXPOOL || k == NC_OP_AVGPOOL)
+            for (size_t j = 0; j < r.nx[i]; j += 5)
+                r.x[i][j] = 0.5f;   /* ties */
+    }
+    nc_test_fill_fast(r.dy, r.ny, seed + 20);
+    nc_test_fill_fast(r.dw, r.nw, seed + 21);
+    for (size_t i = 0; i < r.nw; i++)
+        r.w[i] += 0.25f * r.dw[i];
+    if (k == NC_OP_BATCHNORM) {
+        int c = in[0].c;
+        for (int i = 0; i < c; i++) {
+            r.state[i] = 0.1f * (float)i - 0.3f;
+            r.state[c + i] = 0.5f + 0.25f * (float)i;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        r.labels[i] = i % in[0].c;
+    r.d->forward(&r.e);
+    if (r.d->backward)
+        r.d->backward(&r.e);
+    *len = r.ny + r.nsave + r.ns + r.nw;
+    for (int i = 0; i < n_in; i++)
+        *len += r.nx[i];
+    float *out = malloc(*len * sizeof(float)), *o = out;
+    ck_assert_ptr_nonnull(out);
+    memcpy(o, r.y, r.ny * sizeof(float)), o += r.ny;
+    memcpy(o, r.save, r.nsave * sizeof(float)), o += r.nsave;
+    memcpy(o, r.state, r.ns * sizeof(float)), o += r.ns;
+    memcpy(o, r.dw, r.nw * sizeof(float)), o += r.nw;
+    for (int i = 0; i < n_in; i++)
+        memcpy(o, r.dx[i], r.nx[i] * sizeof(float)), o += r.nx[i];
+    nc_trun_free(&r);
+    nc_pool_free(pool);
+    return out;
+}
+
+/* The batch is chosen so that even the cheapest loop of op k is large
+ * enough to be split over the pool. */
+void nc_test_check_threads(nc_op_kind k, const nc_attr *a, int n_in,
+                           const nc_shape *in, int train, const char *what)
+{
+    nc_shape out;
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    ck_assert(nc_op_get(k)->shape(&ctx, a, n_in, in, &out) == NC_OK);
+    size_t big = nc_shape_size(in[0]) > nc_shape_size(out) ? nc_shape_size(in[0])
+                                                           : nc_shape_size(out);
+    int n = (int)(NC_PAR_MIN_FLOATS / big) + 1;
+    size_t len1, len;
+    float *ref = nc_test_run_all(k, a, n_in, in, n, train, 1, 500, &len1);
+    for (int t = 2; t <= 3; t++) {
+        float *got = nc_test_run_all(k, a, n_in, in, n, train, t, 500, &len);
+        ck_assert(len == len1);
+        /* One assertion per tensor: Check logs every ck_assert it passes. */
+        size_t i = 0;
+        while (i < len && memcmp(&got[i], &ref[i], sizeof(float)) == 0)
+            i++;
+        ck_assert_msg(i == len, "%s, %d threads: float %zu of %zu is %.9g, 1 thread %.9g",
+                      what, t, i, len, (double)got[i < len ? i : 0],
+                      (double)ref[i < len ? i : 0]);
+        free(got);
+    }
+    free(ref);
+}

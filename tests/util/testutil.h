@@ -31,4 +31,47 @@ void write_bytes(const char *path, const void *b, size_t n, int gz);
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
 unsigned char *read_whole(const char *path, size_t *n);
 
+/* ---- ops: a tiny harness for one op call (test_ops_norm/pool/misc.c) ---- */
+
+#include "core/op.h"
+#include "core/pool.h"
+
+#include <stdint.h>
+
+/* One op call with buffers sized from its row. */
+typedef struct nc_trun {
+    const nc_op_def *d;
+    nc_attr a;
+    nc_exec e;
+    size_t nx[NC_MAX_IN], ny, nw, ns, nsave, nwork;
+    float *x[NC_MAX_IN], *dx[NC_MAX_IN];
+    float *y, *dy, *w, *dw, *state, *save, *work;
+    int32_t *labels;
+} nc_trun;
+
+/* Sets up op k on inputs of the given shapes (contents filled by the test
+ * through r->x), with zeroed gradients and parameters/state from init. */
+void nc_trun_init(nc_trun *r, nc_op_kind k, const nc_attr *a, int n_in,
+                  const nc_shape *in, int n, int train);
+/* Hands the op a pool (NULL: one thread) with one scratch area per thread. */
+void nc_trun_pool(nc_trun *r, nc_pool *pool);
+void nc_trun_free(nc_trun *r);
+/* n standard normals from `seed`. */
+void nc_test_fill_normal(float *v, size_t n, uint64_t seed);
+/* nc_gradcheck_op with seed 42; asserts success and a relative error <= tol. */
+void nc_test_gradcheck(nc_op_kind k, const nc_attr *a, int n_in,
+                       const nc_shape *in, int n, int train,
+                       const float *const *xs, double tol);
+/* Forward + backward of op k on 2 and 3 threads must leave y, save, state,
+ * dw and every dx bit-identical to 1 thread; the batch is chosen so that
+ * even the cheapest loop of op k is large enough to be split over the pool. */
+void nc_test_check_threads(nc_op_kind k, const nc_attr *a, int n_in,
+                           const nc_shape *in, int train, const char *what);
+
+/* |got - want| <= tol * max(1, |want|); needs <check.h> and <math.h>. */
+#define NC_ASSERT_CLOSE(got, want, tol, ...)                                 \
+    ck_assert_msg(fabs((double)(got) - (double)(want)) <=                     \
+                      (tol) * fmax(1.0, fabs((double)(want))),                \
+                  __VA_ARGS__)
+
 #endif
