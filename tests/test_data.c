@@ -130,7 +130,7 @@ static void write_cifar(const char *path, int nlab, int count, int rec0,
         for (int i = 0; i < REC_PIX; i++)
             p[i] = cpix(rec0 + r, i);
     }
-    write_bytes(path, b, rsz * (size_t)count, 0);
+    nc_test_write_bytes(path, b, rsz * (size_t)count, 0);
     free(b);
 }
 
@@ -149,7 +149,7 @@ static void check_cifar_records(const nc_dataset *ds, int first, int count,
 
 START_TEST(cifar10_read)
 {
-    const char *a = tpath("c10-a.bin"), *b = tpath("c10-b.bin");
+    const char *a = nc_test_tpath("c10-a.bin"), *b = nc_test_tpath("c10-b.bin");
     const int la[3] = { 3, 0, 9 }, lb[2] = { 7, 1 };
     write_cifar(a, 1, 3, 0, la);
     write_cifar(b, 1, 2, 3, lb);
@@ -173,7 +173,7 @@ END_TEST
 
 START_TEST(cifar100_read)
 {
-    const char *a = tpath("c100.bin");
+    const char *a = nc_test_tpath("c100.bin");
     const int la[4] = { 99, 0, 42, 57 };
     write_cifar(a, 2, 4, 0, la);
     nc_ctx ctx;
@@ -189,7 +189,7 @@ END_TEST
 
 START_TEST(cifar_named)
 {
-    const char *d10 = tpath("cifar10"), *d100 = tpath("cifar100");
+    const char *d10 = nc_test_tpath("cifar10"), *d100 = nc_test_tpath("cifar100");
     char sub[1024], p[1100];
     ck_assert_int_eq(mkdir(d10, 0755), 0);
     ck_assert_int_eq(mkdir(d100, 0755), 0);
@@ -239,45 +239,45 @@ START_TEST(cifar_named)
     ck_assert_int_eq(unlink(p), 0);
     ck_assert_int_eq(nc_dataset_load(&ctx, "cifar10", d10, NC_SPLIT_TRAIN, &ds),
                      NC_ERR_IO);
-    expect_msg(&ctx, p);
+    nc_test_expect_msg(&ctx, p);
 }
 END_TEST
 
 START_TEST(cifar_errors)
 {
-    const char *a = tpath("cbad.bin");
+    const char *a = nc_test_tpath("cbad.bin");
     const int lab[2] = { 1, 2 };
     write_cifar(a, 1, 2, 0, lab);
     size_t n;
-    unsigned char *b = read_whole(a, &n);
+    unsigned char *b = nc_test_read_whole(a, &n);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
 
     /* Size not a multiple of the record. */
-    write_bytes(a, b, n - 100, 0);
+    nc_test_write_bytes(a, b, n - 100, 0);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 10, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, a);
-    expect_msg(&ctx, "not a non-zero multiple of the 3073-byte CIFAR-10 record");
+    nc_test_expect_msg(&ctx, a);
+    nc_test_expect_msg(&ctx, "not a non-zero multiple of the 3073-byte CIFAR-10 record");
     /* A CIFAR-10 file read as CIFAR-100 fails the same way. */
-    write_bytes(a, b, n, 0);
+    nc_test_write_bytes(a, b, n, 0);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 100, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, "3074-byte");
+    nc_test_expect_msg(&ctx, "3074-byte");
     /* Empty. */
-    write_bytes(a, b, 0, 0);
+    nc_test_write_bytes(a, b, 0, 0);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 10, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, a);
-    expect_msg(&ctx, "0 bytes");
+    nc_test_expect_msg(&ctx, a);
+    nc_test_expect_msg(&ctx, "0 bytes");
     /* Label out of range, in the second record. */
     b[3073] = 10;
-    write_bytes(a, b, n, 0);
+    nc_test_write_bytes(a, b, n, 0);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 10, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, a);
-    expect_msg(&ctx, "label 10 at record 1 out of range (10 classes)");
+    nc_test_expect_msg(&ctx, a);
+    nc_test_expect_msg(&ctx, "label 10 at record 1 out of range (10 classes)");
     /* Missing file, bad class count. */
-    const char *miss = tpath("cmissing.bin");
+    const char *miss = nc_test_tpath("cmissing.bin");
     ck_assert_int_eq(nc_cifar_load(&ctx, &miss, 1, 10, &ds), NC_ERR_IO);
-    expect_msg(&ctx, miss);
+    nc_test_expect_msg(&ctx, miss);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 7, &ds), NC_ERR_INVAL);
     ck_assert_ptr_null(ds);
     free(b);
@@ -285,11 +285,11 @@ START_TEST(cifar_errors)
     /* CIFAR-100 coarse label out of range. */
     const int l100[1] = { 99 };
     write_cifar(a, 2, 1, 0, l100);
-    b = read_whole(a, &n);
+    b = nc_test_read_whole(a, &n);
     b[0] = 20;
-    write_bytes(a, b, n, 0);
+    nc_test_write_bytes(a, b, n, 0);
     ck_assert_int_eq(nc_cifar_load(&ctx, &a, 1, 100, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, "coarse label 20");
+    nc_test_expect_msg(&ctx, "coarse label 20");
     free(b);
 }
 END_TEST

@@ -47,7 +47,7 @@ static void write_images(const char *path, int gz, uint32_t magic, uint32_t n,
     put_be32(b + 12, w);
     for (size_t i = 0; i < data_bytes; i++)
         b[16 + i] = pix(i);
-    write_bytes(path, b, 16 + data_bytes, gz);
+    nc_test_write_bytes(path, b, 16 + data_bytes, gz);
     free(b);
 }
 
@@ -58,7 +58,7 @@ static void write_labels(const char *path, int gz, uint32_t magic, uint32_t n,
     put_be32(b, magic);
     put_be32(b + 4, n);
     memcpy(b + 8, lab, nlab);
-    write_bytes(path, b, 8 + nlab, gz);
+    nc_test_write_bytes(path, b, 8 + nlab, gz);
     free(b);
 }
 
@@ -78,7 +78,7 @@ static void check_roundtrip(int gz_img, int gz_lab, const char *tag)
     char in[64], ln[64];
     snprintf(in, sizeof in, "rt-%s-img", tag);
     snprintf(ln, sizeof ln, "rt-%s-lab", tag);
-    const char *ip = tpath(in), *lp = tpath(ln);
+    const char *ip = nc_test_tpath(in), *lp = nc_test_tpath(ln);
     const unsigned char lab[3] = { 0, 4, 2 };
     write_images(ip, gz_img, 0x803, 3, 4, 5, 60);
     write_labels(lp, gz_lab, 0x801, 3, lab, 3);
@@ -110,7 +110,7 @@ END_TEST
 
 START_TEST(idx_extremes_and_min_classes)
 {
-    const char *ip = tpath("ext-img"), *lp = tpath("ext-lab");
+    const char *ip = nc_test_tpath("ext-img"), *lp = nc_test_tpath("ext-lab");
     unsigned char b[16 + 2] = { 0 };
     put_be32(b, 0x803);
     put_be32(b + 4, 2);
@@ -118,7 +118,7 @@ START_TEST(idx_extremes_and_min_classes)
     put_be32(b + 12, 1);
     b[16] = 0;
     b[17] = 255;
-    write_bytes(ip, b, sizeof b, 0);
+    nc_test_write_bytes(ip, b, sizeof b, 0);
     const unsigned char lab[2] = { 0, 0 };
     write_labels(lp, 0, 0x801, 2, lab, 2);
     nc_ctx ctx;
@@ -136,7 +136,7 @@ END_TEST
 /* The named loader finds .gz first, falls back to plain, and fixes 10. */
 START_TEST(named_idx_files)
 {
-    const char *d = tpath("named");
+    const char *d = nc_test_tpath("named");
     ck_assert_int_eq(mkdir(d, 0755), 0);
     char p[1024];
     const unsigned char lab[3] = { 0, 4, 2 };
@@ -176,116 +176,116 @@ START_TEST(err_unknown_name_and_missing_dir)
     ck_assert_int_eq(nc_dataset_load(&ctx, "imagenet", NULL, NC_SPLIT_TRAIN,
                                      &ds), NC_ERR_INVAL);
     ck_assert_ptr_null(ds);
-    expect_msg(&ctx, "imagenet");
-    expect_msg(&ctx, "fashion-mnist");
-    expect_msg(&ctx, "cifar100");
+    nc_test_expect_msg(&ctx, "imagenet");
+    nc_test_expect_msg(&ctx, "fashion-mnist");
+    nc_test_expect_msg(&ctx, "cifar100");
 
     ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", "/nonexistent/fm",
                                      NC_SPLIT_TRAIN, &ds), NC_ERR_IO);
-    expect_msg(&ctx, "data directory /nonexistent/fm does not exist");
-    expect_msg(&ctx, "dataset-fashion-mnist");
-    expect_msg(&ctx, "--data-dir");
+    nc_test_expect_msg(&ctx, "data directory /nonexistent/fm does not exist");
+    nc_test_expect_msg(&ctx, "dataset-fashion-mnist");
+    nc_test_expect_msg(&ctx, "--data-dir");
     ck_assert_int_eq(nc_dataset_load(&ctx, "cifar10", "/nonexistent/c10",
                                      NC_SPLIT_TEST, &ds), NC_ERR_IO);
-    expect_msg(&ctx, "/nonexistent/c10");
+    nc_test_expect_msg(&ctx, "/nonexistent/c10");
 }
 END_TEST
 
 START_TEST(err_missing_file)
 {
-    const char *d = tpath("emptydir");
+    const char *d = nc_test_tpath("emptydir");
     ck_assert_int_eq(mkdir(d, 0755), 0);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", d, NC_SPLIT_TRAIN,
                                      &ds), NC_ERR_IO);
-    expect_msg(&ctx, d);
-    expect_msg(&ctx, "train-images-idx3-ubyte");
+    nc_test_expect_msg(&ctx, d);
+    nc_test_expect_msg(&ctx, "train-images-idx3-ubyte");
     ck_assert_int_eq(nc_dataset_load(&ctx, "cifar100", d, NC_SPLIT_TEST, &ds),
                      NC_ERR_IO);
-    expect_msg(&ctx, "test.bin");
+    nc_test_expect_msg(&ctx, "test.bin");
 
     /* Direct load of a missing path. */
-    const char *lp = tpath("ml-lab");
+    const char *lp = nc_test_tpath("ml-lab");
     write_good_labels(lp, 0, 3);
-    ck_assert_int_eq(nc_idx_load(&ctx, tpath("no-such-img"), lp, &ds),
+    ck_assert_int_eq(nc_idx_load(&ctx, nc_test_tpath("no-such-img"), lp, &ds),
                      NC_ERR_IO);
-    expect_msg(&ctx, "no-such-img");
+    nc_test_expect_msg(&ctx, "no-such-img");
     ck_assert_ptr_null(ds);
 }
 END_TEST
 
 START_TEST(err_bad_magic)
 {
-    const char *ip = tpath("bm-img"), *lp = tpath("bm-lab");
+    const char *ip = nc_test_tpath("bm-img"), *lp = nc_test_tpath("bm-lab");
     write_images(ip, 0, 0x1234, 3, 4, 5, 60);
     write_good_labels(lp, 0, 3);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "bad magic 0x00001234 (expected 0x00000803, an IDX image "
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "bad magic 0x00001234 (expected 0x00000803, an IDX image "
                      "file)");
     ck_assert_ptr_null(ds);
 
     /* The pair swapped: the hint says so. */
     write_images(ip, 0, 0x803, 3, 4, 5, 60);
     ck_assert_int_eq(nc_idx_load(&ctx, lp, ip, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "bad magic 0x00000801 (expected 0x00000803");
-    expect_msg(&ctx, "other file of the pair");
+    nc_test_expect_msg(&ctx, lp);
+    nc_test_expect_msg(&ctx, "bad magic 0x00000801 (expected 0x00000803");
+    nc_test_expect_msg(&ctx, "other file of the pair");
 
     /* A bad label magic, gzipped. */
-    const char *lg = tpath("bm-lab.gz");
+    const char *lg = nc_test_tpath("bm-lab.gz");
     unsigned char lab[3] = { 0, 1, 2 };
     write_labels(lg, 1, 0x803, 3, lab, 3);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lg, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lg);
-    expect_msg(&ctx, "expected 0x00000801, an IDX label file");
+    nc_test_expect_msg(&ctx, lg);
+    nc_test_expect_msg(&ctx, "expected 0x00000801, an IDX label file");
 }
 END_TEST
 
 START_TEST(err_truncated_plain)
 {
-    const char *ip = tpath("tp-img"), *lp = tpath("tp-lab");
+    const char *ip = nc_test_tpath("tp-img"), *lp = nc_test_tpath("tp-lab");
     write_images(ip, 0, 0x803, 3, 4, 5, 10);
     write_good_labels(lp, 0, 3);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 60 bytes of image data, got 10");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "truncated: expected 60 bytes of image data, got 10");
 
     /* Shorter than the header itself. */
-    write_bytes(ip, "\0\0\x08\x03\0", 5, 0);
+    nc_test_write_bytes(ip, "\0\0\x08\x03\0", 5, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "truncated");
 
     /* Labels short too. */
     write_images(ip, 0, 0x803, 3, 4, 5, 60);
     unsigned char lab[2] = { 0, 1 };
     write_labels(lp, 0, 0x801, 3, lab, 2);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "expected 3 bytes of label data, got 2");
+    nc_test_expect_msg(&ctx, lp);
+    nc_test_expect_msg(&ctx, "expected 3 bytes of label data, got 2");
 }
 END_TEST
 
 START_TEST(err_trailing_plain)
 {
-    const char *ip = tpath("tr-img"), *lp = tpath("tr-lab");
+    const char *ip = nc_test_tpath("tr-img"), *lp = nc_test_tpath("tr-lab");
     write_images(ip, 0, 0x803, 3, 4, 5, 64);
     write_good_labels(lp, 0, 3);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "4 bytes of trailing data");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "4 bytes of trailing data");
 }
 END_TEST
 
@@ -293,7 +293,7 @@ enum { BIG_N = 50, BIG_HW = 28, BIG_BYTES = BIG_N * BIG_HW * BIG_HW };
 
 START_TEST(err_truncated_gz)
 {
-    const char *ip = tpath("tg-img.gz"), *lp = tpath("tg-lab.gz");
+    const char *ip = nc_test_tpath("tg-img.gz"), *lp = nc_test_tpath("tg-lab.gz");
     write_good_labels(lp, 1, BIG_N);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
@@ -302,24 +302,24 @@ START_TEST(err_truncated_gz)
     /* A well-formed gzip stream with too little data in it. */
     write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, 10 * BIG_HW * BIG_HW);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got 7840");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got 7840");
 
     /* The compressed file cut short. */
     write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, BIG_BYTES);
     size_t n;
-    unsigned char *b = read_whole(ip, &n);
-    write_bytes(ip, b, n * 6 / 10, 0);
+    unsigned char *b = nc_test_read_whole(ip, &n);
+    nc_test_write_bytes(ip, b, n * 6 / 10, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got ");
-    expect_msg(&ctx, "gzip stream ends early");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "truncated: expected 39200 bytes of image data, got ");
+    nc_test_expect_msg(&ctx, "gzip stream ends early");
 
     /* All the data, but not the CRC and length trailer. */
-    write_bytes(ip, b, n - 8, 0);
+    nc_test_write_bytes(ip, b, n - 8, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "truncated gzip stream");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "truncated gzip stream");
     free(b);
     ck_assert_ptr_null(ds);
 }
@@ -327,11 +327,11 @@ END_TEST
 
 START_TEST(err_corrupt_gz)
 {
-    const char *ip = tpath("cg-img.gz"), *lp = tpath("cg-lab");
+    const char *ip = nc_test_tpath("cg-img.gz"), *lp = nc_test_tpath("cg-lab");
     write_good_labels(lp, 0, BIG_N);
     write_images(ip, 1, 0x803, BIG_N, BIG_HW, BIG_HW, BIG_BYTES);
     size_t n;
-    unsigned char *b = read_whole(ip, &n);
+    unsigned char *b = nc_test_read_whole(ip, &n);
     unsigned char *c = malloc(n);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
@@ -340,26 +340,26 @@ START_TEST(err_corrupt_gz)
     /* Garbage in the middle of the deflate data. */
     memcpy(c, b, n);
     memset(c + n / 2, 0xa5, 32);
-    write_bytes(ip, c, n, 0);
+    nc_test_write_bytes(ip, c, n, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "corrupt gzip stream");
 
     /* A wrong CRC: the data decompresses, the check at the end fails. */
     memcpy(c, b, n);
     c[n - 8] ^= 0x55;
-    write_bytes(ip, c, n, 0);
+    nc_test_write_bytes(ip, c, n, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "corrupt gzip stream");
 
     /* Broken right after the gzip magic: the header itself is bad. */
     memcpy(c, b, n);
     c[2] = 0x77;   /* compression method: not deflate */
-    write_bytes(ip, c, n, 0);
+    nc_test_write_bytes(ip, c, n, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "corrupt gzip stream");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "corrupt gzip stream");
     free(b);
     free(c);
     ck_assert_ptr_null(ds);
@@ -368,23 +368,23 @@ END_TEST
 
 START_TEST(err_count_mismatch)
 {
-    const char *ip = tpath("cm-img.gz"), *lp = tpath("cm-lab.gz");
+    const char *ip = nc_test_tpath("cm-img.gz"), *lp = nc_test_tpath("cm-lab.gz");
     write_images(ip, 1, 0x803, 3, 4, 5, 60);
     write_good_labels(lp, 1, 4);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "4 labels");
-    expect_msg(&ctx, "3 images");
+    nc_test_expect_msg(&ctx, lp);
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "4 labels");
+    nc_test_expect_msg(&ctx, "3 images");
 }
 END_TEST
 
 START_TEST(err_label_range)
 {
-    const char *d = tpath("lr");
+    const char *d = nc_test_tpath("lr");
     ck_assert_int_eq(mkdir(d, 0755), 0);
     char ip[1024], lp[1024];
     snprintf(ip, sizeof ip, "%s/train-images-idx3-ubyte", d);
@@ -397,8 +397,8 @@ START_TEST(err_label_range)
     nc_dataset *ds = NULL;
     ck_assert_int_eq(nc_dataset_load(&ctx, "fashion-mnist", d, NC_SPLIT_TRAIN,
                                      &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, lp);
-    expect_msg(&ctx, "label 10 at index 2 out of range (10 classes)");
+    nc_test_expect_msg(&ctx, lp);
+    nc_test_expect_msg(&ctx, "label 10 at index 2 out of range (10 classes)");
     ck_assert_int_eq(nc_idx_load_classes(&ctx, ip, lp, 11, &ds), NC_OK);
     ck_assert_int_eq(ds->n_classes, 11);
     nc_dataset_free(ds);
@@ -410,19 +410,19 @@ END_TEST
 
 START_TEST(err_zero_dims)
 {
-    const char *ip = tpath("zd-img"), *lp = tpath("zd-lab");
+    const char *ip = nc_test_tpath("zd-img"), *lp = nc_test_tpath("zd-lab");
     write_good_labels(lp, 0, 3);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_dataset *ds = NULL;
     write_images(ip, 0, 0x803, 3, 0, 5, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, ip);
-    expect_msg(&ctx, "dimensions 3 x 0 x 5");
+    nc_test_expect_msg(&ctx, ip);
+    nc_test_expect_msg(&ctx, "dimensions 3 x 0 x 5");
     write_images(ip, 1, 0x803, 0, 4, 5, 0);
     write_good_labels(lp, 0, 0);
     ck_assert_int_eq(nc_idx_load(&ctx, ip, lp, &ds), NC_ERR_FORMAT);
-    expect_msg(&ctx, "dimensions 0 x 4 x 5");
+    nc_test_expect_msg(&ctx, "dimensions 0 x 4 x 5");
     ck_assert_ptr_null(ds);
 }
 END_TEST
@@ -432,8 +432,8 @@ END_TEST
  * under an address-space limit, so a reader that tried would get NOMEM. */
 START_TEST(err_absurd_dims)
 {
-    const char *ip = tpath("ad-img"), *igz = tpath("ad-img.gz");
-    const char *lp = tpath("ad-lab");
+    const char *ip = nc_test_tpath("ad-img"), *igz = nc_test_tpath("ad-img.gz");
+    const char *lp = nc_test_tpath("ad-lab");
     write_good_labels(lp, 0, 3);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);

@@ -65,13 +65,13 @@ void nc_test_remove_tree(const char *dir)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void expect_msg(const nc_ctx *ctx, const char *needle)
+void nc_test_expect_msg(const nc_ctx *ctx, const char *needle)
 {
     ck_assert_msg(strstr(ctx->msg, needle) != NULL,
                   "message \"%s\" lacks \"%s\"", ctx->msg, needle);
 }
 
-char *tpath(const char *name)
+char *nc_test_tpath(const char *name)
 {
     static char buf[8][1024];
     static int k;
@@ -79,7 +79,7 @@ char *tpath(const char *name)
     return nc_test_path(b, sizeof buf[0], name);
 }
 
-void write_bytes(const char *path, const void *b, size_t n, int gz)
+void nc_test_write_bytes(const char *path, const void *b, size_t n, int gz)
 {
     if (!gz) {
         ck_assert_int_eq(nc_test_write_file(path, b, n), 0);
@@ -92,7 +92,7 @@ void write_bytes(const char *path, const void *b, size_t n, int gz)
     ck_assert_int_eq(gzclose(g), Z_OK);
 }
 
-unsigned char *read_whole(const char *path, size_t *n)
+unsigned char *nc_test_read_whole(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);

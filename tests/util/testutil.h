@@ -23,13 +23,13 @@ void nc_test_remove_tree(const char *dir);
 /* For the data-reader tests (test_idx.c, test_data.c). These fail the
  * running Check test on any error. */
 /* Fails unless ctx->msg contains needle. */
-void expect_msg(const nc_ctx *ctx, const char *needle);
+void nc_test_expect_msg(const nc_ctx *ctx, const char *needle);
 /* nc_test_path(name) in one of 8 static buffers, used in turn. */
-char *tpath(const char *name);
+char *nc_test_tpath(const char *name);
 /* Writes n bytes to path, gzip-compressed if gz. */
-void write_bytes(const char *path, const void *b, size_t n, int gz);
+void nc_test_write_bytes(const char *path, const void *b, size_t n, int gz);
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
-unsigned char *read_whole(const char *path, size_t *n);
+unsigned char *nc_test_read_whole(const char *path, size_t *n);
 
 /* ---- ops: a tiny harness for one op call (test_ops_norm/pool/misc.c) ---- */
 
