@@ -288,6 +288,16 @@ static void name_option(nc_ctx *ctx)
     }
 }
 
+/* Deletes a run log (and its WAL side files) that this command created. */
+static void remove_fresh_db(const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+    char buf[PATH_MAX + 16];
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
+        if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) < (int)sizeof buf)
+            unlink(buf);
+}
+
 int nc_cli_train(int argc, char **argv)
 {
     train_opts o = { .cfg = nc_train_cfg_defaults(), .db = "runs.db" };
@@ -310,6 +320,9 @@ int nc_cli_train(int argc, char **argv)
     }
     ctx.threads = o.cfg.threads;
 
+    /* A run log this command creates and then fails to use (bad data
+     * directory, corrupt data) is removed again: no stray empty files. */
+    int fresh_db = access(o.db, F_OK) != 0;
     nc_store *db;
     if ((r = nc_cli_open_store(CMD, &ctx, o.db, 1, &db)))
         return r;
@@ -336,5 +349,7 @@ int nc_cli_train(int argc, char **argv)
         r = nc_cli_print_result(&res, o.json);
     }
     nc_store_close(db);
+    if (st && !run && fresh_db)
+        remove_fresh_db(o.db);
     return r;
 }

@@ -8,6 +8,7 @@ make_data data 200 50
 # Missing data directory: exit 3, with the path in the message.
 expect 3 train --model mlp --epochs 1 --data-dir "$T/no/such/dir" --db r.db
 err_has "$T/no/such/dir"
+[ ! -e r.db ] || fail "a run log created by a failed train was left behind"
 
 # A data directory without the files.
 mkdir empty
