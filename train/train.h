@@ -100,7 +100,8 @@ nc_status nc_train_resume(nc_ctx *ctx, nc_store *db, int64_t run,
                           const nc_train_progress *prog, nc_train_result *res);
 
 /* Evaluates the newest checkpoint of a run on the test split (or the
- * validation split if valid is 1 and the run has one). */
+ * validation split if valid is 1 and the run has one). NC_ERR_STATE if no
+ * epoch of the run has finished yet. */
 nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
                         double *accuracy, double *loss);
 

@@ -389,8 +389,8 @@ nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
     int64_t step;
     nc_status st = trainer_restore(ctx, db, run, &t, &done, &step, 0);
     if (!st && done == 0)
-        st = nc_fail(ctx, NC_ERR_NOTFOUND, "run %lld has no checkpoint yet "
-                     "(no epoch finished)", (long long)run);
+        st = nc_fail(ctx, NC_ERR_STATE, "run %lld has no checkpoint yet "
+                     "(no epoch finished); resume it first", (long long)run);
     if (!st && valid && !t.valid)
         st = nc_fail(ctx, NC_ERR_INVAL, "run %lld has no validation split",
                      (long long)run);

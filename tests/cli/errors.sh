@@ -87,6 +87,12 @@ c.execute("UPDATE checkpoints SET blob = ?", (bytes(b),)); c.commit()'
 expect 4 eval 1 --db corrupt.db
 err_has "sha256 mismatch"
 expect 0 eval 1 --db r.db
+# A run without any checkpoint (killed in its first epoch) has nothing to
+# evaluate yet: a run-state error.
+cp r.db nockpt.db
+"$PY" -c 'import sqlite3; c = sqlite3.connect("nockpt.db"); c.execute("DELETE FROM checkpoints"); c.commit()'
+expect 5 eval 1 --db nockpt.db
+err_has "no checkpoint"
 
 # The run keeps its data directory as an absolute path: eval works from
 # elsewhere, and data that has gone since is a data error (exit 3).
