@@ -1,0 +1,95 @@
+/*
+ * strategy.c — the ask/tell front: config checks, the told history, and the
+ * per-trial generator every implementation draws from.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "search/strategy_int.h"
+
+nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind)
+{
+    nc_strategy_cfg c = { .seed = 0, .population = 10, .sample = 3,
+                          .crossover = 0.0 };
+    return c;
+}
+
+nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
+                          const nc_space *sp, const nc_strategy_cfg *cfg,
+                          nc_strategy **out)
+{
+    *out = NULL;
+    if (kind != NC_STRATEGY_RANDOM && kind != NC_STRATEGY_EVOLUTION)
+        return nc_fail(ctx, NC_ERR_INVAL, "unknown strategy kind %d", (int)kind);
+    if (!sp || !cfg)
+        return nc_fail(ctx, NC_ERR_INVAL, "strategy: space and config needed");
+    if (cfg->population < 1 || cfg->population > 100000)
+        return nc_fail(ctx, NC_ERR_INVAL,
+                       "population %d out of range 1..100000", cfg->population);
+    if (cfg->sample < 1 || cfg->sample > cfg->population)
+        return nc_fail(ctx, NC_ERR_INVAL, "sample %d out of range 1..%d",
+                       cfg->sample, cfg->population);
+    if (!(cfg->crossover >= 0.0 && cfg->crossover <= 1.0))
+        return nc_fail(ctx, NC_ERR_INVAL, "crossover %g out of range [0, 1]",
+                       cfg->crossover);
+    nc_strategy *s = calloc(1, sizeof *s);
+    if (!s)
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
+    s->kind = kind;
+    s->sp = sp;
+    s->cfg = *cfg;
+    *out = s;
+    return NC_OK;
+}
+
+void nc_strategy_free(nc_strategy *s)
+{
+    if (!s)
+        return;
+    free(s->told);
+    free(s);
+}
+
+nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                          nc_proposal *out)
+{
+    if (trial < 0)
+        return nc_fail(ctx, NC_ERR_RANGE, "trial %lld is negative",
+                       (long long)trial);
+    nc_rng r = nc_rng_make(s->cfg.seed, NC_STREAM(NC_PURPOSE_SAMPLE, trial));
+    if (s->kind == NC_STRATEGY_EVOLUTION)
+        nc_evolution_ask(s, &r, out);
+    else
+        nc_random_ask(s, &r, out);
+    return NC_OK;
+}
+
+nc_status nc_strategy_tell(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                           const nc_arch *arch, double fitness)
+{
+    if (isnan(fitness))
+        return nc_fail(ctx, NC_ERR_NUMERIC, "trial %lld: fitness is NaN",
+                       (long long)trial);
+    /* Linear scan: histories are thousands of trials at most, and a
+     * duplicate tell would silently skew the population. */
+    for (int64_t i = 0; i < s->n_told; i++)
+        if (s->told[i].trial == trial)
+            return nc_fail(ctx, NC_ERR_STATE, "trial %lld was already told",
+                           (long long)trial);
+    if (s->n_told == s->cap) {
+        int64_t c = s->cap ? 2 * s->cap : 64;
+        nc_told *p = realloc(s->told, (size_t)c * sizeof *p);
+        if (!p)
+            return nc_fail(ctx, NC_ERR_NOMEM, "out of memory for %lld trials",
+                           (long long)c);
+        s->told = p;
+        s->cap = c;
+    }
+    s->told[s->n_told++] = (nc_told){ trial, *arch, fitness };
+    return NC_OK;
+}
+
+int64_t nc_strategy_n_told(const nc_strategy *s)
+{
+    return s->n_told;
+}

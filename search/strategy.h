@@ -1,0 +1,95 @@
+/*
+ * strategy.h — search strategies behind one ask/tell interface.
+ *
+ * A strategy proposes the architecture of trial t (ask) and learns its
+ * fitness (tell; larger is better). Every random draw of trial t comes from
+ * nc_rng_make(seed, NC_STREAM(NC_PURPOSE_SAMPLE, t)), so a proposal is a pure
+ * function of (seed, t, the history told so far, in order): a campaign is
+ * restored by creating the strategy with the same config and replaying its
+ * told history, and trials may be asked ahead (parallel workers) without
+ * perturbing one another's draws.
+ *
+ *     nc_strategy_cfg cfg = nc_strategy_defaults(NC_STRATEGY_EVOLUTION);
+ *     cfg.seed = 7;
+ *     nc_strategy *s;
+ *     if (nc_strategy_new(ctx, NC_STRATEGY_EVOLUTION, sp, &cfg, &s)) ...
+ *     for (int64_t t = 0; t < budget; t++) {
+ *         nc_proposal p;
+ *         nc_strategy_ask(ctx, s, t, &p);
+ *         nc_strategy_tell(ctx, s, t, &p.arch, evaluate(&p.arch));
+ *     }
+ *     nc_strategy_free(s);
+ */
+#ifndef NC_STRATEGY_H
+#define NC_STRATEGY_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "supernet/space.h"
+
+typedef enum nc_strategy_kind {
+    NC_STRATEGY_RANDOM = 0,     /* uniform sampling from the space */
+    NC_STRATEGY_EVOLUTION       /* regularized (aging) evolution */
+} nc_strategy_kind;
+
+/* How a proposal was made (recorded with a trial, for analysis). */
+typedef enum nc_origin {
+    NC_ORIGIN_RANDOM = 0,
+    NC_ORIGIN_MUTATION,
+    NC_ORIGIN_CROSSOVER
+} nc_origin;
+
+typedef struct nc_strategy_cfg {
+    uint64_t seed;
+    /* Regularized evolution (Real et al. 2019): the population is the
+     * `population` most recently told trials (the oldest dies); the first
+     * `population` trials are random; after that, a parent is the fittest of
+     * `sample` members drawn uniformly with replacement, and the child is a
+     * mutation of it. */
+    int population;
+    int sample;
+    /* Probability that a child is instead the crossover of two such parents,
+     * then mutated (0 = mutation only, as in Real et al.). */
+    double crossover;
+} nc_strategy_cfg;
+
+typedef struct nc_proposal {
+    nc_arch arch;
+    nc_origin origin;
+    int n_parents;          /* 0, 1 or 2 */
+    int64_t parents[2];     /* trial indices of the parents */
+} nc_proposal;
+
+typedef struct nc_strategy nc_strategy;
+
+/* The defaults of kind: seed 0, population 10, sample 3, crossover 0
+ * (see results/search_nb201_tabular.md for how they were chosen). */
+nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
+
+/* A strategy of kind over sp (which must outlive it). NC_ERR_INVAL for an
+ * unknown kind or a config out of range (population 1..100000, sample
+ * 1..population, crossover in [0, 1]); *out is NULL on failure. */
+nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
+                          const nc_space *sp, const nc_strategy_cfg *cfg,
+                          nc_strategy **out);
+
+/* Frees s; NULL is allowed. */
+void nc_strategy_free(nc_strategy *s);
+
+/* The proposal for trial (>= 0), from the history told so far. Asking the
+ * same trial twice with the same history gives the same proposal.
+ * NC_ERR_RANGE for a negative trial. */
+nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                          nc_proposal *out);
+
+/* Records that trial evaluated arch to fitness. NC_ERR_NUMERIC for NaN
+ * (report a failed trial as -INFINITY), NC_ERR_STATE if trial was already
+ * told, NC_ERR_NOMEM. */
+nc_status nc_strategy_tell(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                           const nc_arch *arch, double fitness);
+
+/* Number of trials told. */
+int64_t nc_strategy_n_told(const nc_strategy *s);
+
+#endif

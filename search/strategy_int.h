@@ -1,0 +1,27 @@
+/*
+ * strategy_int.h — what the strategy implementations (random.c,
+ * evolution.c) share with the dispatcher (strategy.c). Not public.
+ */
+#ifndef NC_STRATEGY_INT_H
+#define NC_STRATEGY_INT_H
+
+#include "search/strategy.h"
+
+typedef struct nc_told {
+    int64_t trial;
+    nc_arch arch;
+    double fitness;
+} nc_told;
+
+struct nc_strategy {
+    nc_strategy_kind kind;
+    const nc_space *sp;
+    nc_strategy_cfg cfg;
+    nc_told *told;          /* in the order told */
+    int64_t n_told, cap;
+};
+
+void nc_random_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);
+void nc_evolution_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);
+
+#endif
