@@ -49,7 +49,7 @@ static long find(const nc_table *t, const nc_arch *a)
 }
 
 /* Splits line in place into fields, unquoting them; returns the count or -1
- * on a malformed quote (a quote closed and followed by other text, or never
+ * on more than max_f fields or a malformed quote (a quote closed and followed by other text, or never
  * closed). Quoted fields may not span lines: one row per line keeps line
  * numbers in messages exact. */
 static int split(char *line, char **f, int max_f)
@@ -191,7 +191,7 @@ static nc_status load(nc_ctx *ctx, FILE *fp, const char *path,
                       const char *sel, const char *rep, nc_table *t,
                       char *buf, char **f, long **lines_out)
 {
-    enum { MAX_F = NC_TABLE_LINE_MAX / 2 + 1 };
+    enum { MAX_F = NC_TABLE_LINE_MAX + 1 };   /* a line of commas */
     long line = 0, *lines = NULL;
     size_t lines_cap = 0;
     int rc, nh = 0, c_arch = -1, c_sel = -1, c_rep = -1;
@@ -305,7 +305,7 @@ nc_status nc_table_load(nc_ctx *ctx, const char *path, const char *select_metric
                        strerror(errno));
     nc_table *t = calloc(1, sizeof *t);
     char *buf = malloc(NC_TABLE_LINE_MAX + 2);
-    char **f = malloc((NC_TABLE_LINE_MAX / 2 + 1) * sizeof *f);
+    char **f = malloc((NC_TABLE_LINE_MAX + 1) * sizeof *f);
     long *lines = NULL;
     nc_status st;
     if (!t || !buf || !f) {

@@ -7,8 +7,6 @@
 
 #include "supernet/space.h"
 
-const nc_space *nc_space_nb201(void);
-
 const nc_space *nc_space_find(const char *name)
 {
     if (!name)

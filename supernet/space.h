@@ -58,6 +58,10 @@ struct nc_space {
 
 /* The built-in space of that name ("nb201"), or NULL. */
 const nc_space *nc_space_find(const char *name);
+/* The NAS-Bench-201 cell space (supernet/space_nb201.c): 6 genes, the edge
+ * ops of nb201.h in its edge and op order; nth(k) is official index k;
+ * encode is a 6x5 one-hot (30 features). Same as nc_space_find("nb201"). */
+const nc_space *nc_space_nb201(void);
 /* Comma-separated names, for messages. */
 const char *nc_space_names(void);
 /* 1 if a and b are the same architecture of space sp. */

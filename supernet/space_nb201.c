@@ -8,8 +8,6 @@
 #include "supernet/nb201.h"
 #include "supernet/space.h"
 
-const nc_space *nc_space_nb201(void);
-
 static void to_nb(const nc_arch *a, nc_nb201_arch *b)
 {
     memcpy(b->op, a->g, NC_NB201_N_EDGES);
@@ -114,7 +112,6 @@ static const nc_space NB201 = {
     .encode = nb_encode,
 };
 
-/* Internal to supernet/ (space.c's registry); not in a header on purpose. */
 const nc_space *nc_space_nb201(void)
 {
     return &NB201;
