@@ -10,7 +10,12 @@
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind)
 {
     nc_strategy_cfg c = { .seed = 0, .population = 10, .sample = 3,
-                          .crossover = 0.0 };
+                          .crossover = 0.0, .n_obj = 1 };
+    /* Deb et al. 2002 use pc = 0.9; P = 20 suits budgets of a few hundred. */
+    if (kind == NC_STRATEGY_NSGA2) {
+        c.population = 20;
+        c.crossover = 0.9;
+    }
     return c;
 }
 
@@ -19,7 +24,8 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
                           nc_strategy **out)
 {
     *out = NULL;
-    if (kind != NC_STRATEGY_RANDOM && kind != NC_STRATEGY_EVOLUTION)
+    if (kind != NC_STRATEGY_RANDOM && kind != NC_STRATEGY_EVOLUTION &&
+        kind != NC_STRATEGY_NSGA2 && kind != NC_STRATEGY_LOCAL)
         return nc_fail(ctx, NC_ERR_INVAL, "unknown strategy kind %d", (int)kind);
     if (!sp || !cfg)
         return nc_fail(ctx, NC_ERR_INVAL, "strategy: space and config needed");
@@ -32,12 +38,17 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
     if (!(cfg->crossover >= 0.0 && cfg->crossover <= 1.0))
         return nc_fail(ctx, NC_ERR_INVAL, "crossover %g out of range [0, 1]",
                        cfg->crossover);
+    if (cfg->n_obj < 0 || cfg->n_obj > NC_MAX_OBJ)
+        return nc_fail(ctx, NC_ERR_INVAL, "n_obj %d out of range 1..%d",
+                       cfg->n_obj, NC_MAX_OBJ);
     nc_strategy *s = calloc(1, sizeof *s);
     if (!s)
         return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
     s->kind = kind;
     s->sp = sp;
     s->cfg = *cfg;
+    if (s->cfg.n_obj == 0)
+        s->cfg.n_obj = 1;
     *out = s;
     return NC_OK;
 }
@@ -57,6 +68,10 @@ nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
         return nc_fail(ctx, NC_ERR_RANGE, "trial %lld is negative",
                        (long long)trial);
     nc_rng r = nc_rng_make(s->cfg.seed, NC_STREAM(NC_PURPOSE_SAMPLE, trial));
+    if (s->kind == NC_STRATEGY_NSGA2)
+        return nc_nsga2_ask(ctx, s, trial, &r, out);
+    if (s->kind == NC_STRATEGY_LOCAL)
+        return nc_local_ask(ctx, s, trial, &r, out);
     if (s->kind == NC_STRATEGY_EVOLUTION)
         nc_evolution_ask(s, &r, out);
     else
@@ -67,9 +82,21 @@ nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
 nc_status nc_strategy_tell(nc_ctx *ctx, nc_strategy *s, int64_t trial,
                            const nc_arch *arch, double fitness)
 {
-    if (isnan(fitness))
-        return nc_fail(ctx, NC_ERR_NUMERIC, "trial %lld: fitness is NaN",
-                       (long long)trial);
+    return nc_strategy_tell_multi(ctx, s, trial, arch, &fitness, 1);
+}
+
+nc_status nc_strategy_tell_multi(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                                 const nc_arch *arch, const double *obj,
+                                 int n_obj)
+{
+    if (n_obj != s->cfg.n_obj)
+        return nc_fail(ctx, NC_ERR_INVAL, "trial %lld: %d objectives told, "
+                       "the strategy has %d", (long long)trial, n_obj,
+                       s->cfg.n_obj);
+    for (int k = 0; k < n_obj; k++)
+        if (isnan(obj[k]))
+            return nc_fail(ctx, NC_ERR_NUMERIC, "trial %lld: fitness is NaN",
+                           (long long)trial);
     /* Linear scan: histories are thousands of trials at most, and a
      * duplicate tell would silently skew the population. */
     for (int64_t i = 0; i < s->n_told; i++)
@@ -85,7 +112,11 @@ nc_status nc_strategy_tell(nc_ctx *ctx, nc_strategy *s, int64_t trial,
         s->told = p;
         s->cap = c;
     }
-    s->told[s->n_told++] = (nc_told){ trial, *arch, fitness };
+    nc_told *e = &s->told[s->n_told++];
+    *e = (nc_told){ .trial = trial, .arch = *arch, .fitness = obj[0],
+                    .n_obj = n_obj };
+    for (int k = 0; k < n_obj; k++)
+        e->obj[k] = obj[k];
     return NC_OK;
 }
 

@@ -30,8 +30,12 @@
 
 typedef enum nc_strategy_kind {
     NC_STRATEGY_RANDOM = 0,     /* uniform sampling from the space */
-    NC_STRATEGY_EVOLUTION       /* regularized (aging) evolution */
+    NC_STRATEGY_EVOLUTION,      /* regularized (aging) evolution */
+    NC_STRATEGY_NSGA2,          /* multi-objective NSGA-II (search/nsga2.c) */
+    NC_STRATEGY_LOCAL           /* local search (search/local.c) */
 } nc_strategy_kind;
+
+enum { NC_MAX_OBJ = 4 };        /* objectives a trial may carry */
 
 /* How a proposal was made (recorded with a trial, for analysis). */
 typedef enum nc_origin {
@@ -52,6 +56,12 @@ typedef struct nc_strategy_cfg {
     /* Probability that a child is instead the crossover of two such parents,
      * then mutated (0 = mutation only, as in Real et al.). */
     double crossover;
+    /* Objectives per trial (1..NC_MAX_OBJ; 0 is taken as 1), and which are
+     * minimized (nonzero) rather than maximized. Only NSGA-II reads the
+     * directions; the others optimize objective 0, larger is better. NSGA-II
+     * reuses `population` (P) and `crossover` (the probability pc). */
+    int n_obj;
+    int minimize[NC_MAX_OBJ];
 } nc_strategy_cfg;
 
 typedef struct nc_proposal {
@@ -69,7 +79,8 @@ nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
 
 /* A strategy of kind over sp (which must outlive it). NC_ERR_INVAL for an
  * unknown kind or a config out of range (population 1..100000, sample
- * 1..population, crossover in [0, 1]); *out is NULL on failure. */
+ * 1..population, crossover in [0, 1], n_obj 0..NC_MAX_OBJ); *out is NULL on
+ * failure. */
 nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
                           const nc_space *sp, const nc_strategy_cfg *cfg,
                           nc_strategy **out);
@@ -88,6 +99,15 @@ nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
  * told, NC_ERR_NOMEM. */
 nc_status nc_strategy_tell(nc_ctx *ctx, nc_strategy *s, int64_t trial,
                            const nc_arch *arch, double fitness);
+
+/* Records that trial evaluated arch to the n_obj objective values obj
+ * (n_obj must equal the config's); tell() is this with one objective, and
+ * obj[0] is the fitness the single-objective strategies use. Errors as
+ * tell(), NC_ERR_NUMERIC if any value is NaN, NC_ERR_INVAL for a wrong
+ * n_obj. */
+nc_status nc_strategy_tell_multi(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                                 const nc_arch *arch, const double *obj,
+                                 int n_obj);
 
 /* Number of trials told. */
 int64_t nc_strategy_n_told(const nc_strategy *s);

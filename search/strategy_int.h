@@ -10,7 +10,9 @@
 typedef struct nc_told {
     int64_t trial;
     nc_arch arch;
-    double fitness;
+    double fitness;         /* obj[0] */
+    double obj[NC_MAX_OBJ];
+    int n_obj;
 } nc_told;
 
 struct nc_strategy {
@@ -23,5 +25,10 @@ struct nc_strategy {
 
 void nc_random_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);
 void nc_evolution_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);
+/* These allocate scratch: NC_ERR_NOMEM with the message in ctx. */
+nc_status nc_nsga2_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial, nc_rng *r,
+                       nc_proposal *out);
+nc_status nc_local_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial, nc_rng *r,
+                       nc_proposal *out);
 
 #endif
