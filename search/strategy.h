@@ -31,8 +31,10 @@
 typedef enum nc_strategy_kind {
     NC_STRATEGY_RANDOM = 0,     /* uniform sampling from the space */
     NC_STRATEGY_EVOLUTION,      /* regularized (aging) evolution */
-    NC_STRATEGY_NSGA2,          /* multi-objective NSGA-II (search/nsga2.c) */
-    NC_STRATEGY_LOCAL           /* local search (search/local.c) */
+    NC_STRATEGY_NSGA2,          /* multi-objective NSGA-II: generation g is
+                                 * trials P*g..P*g+P-1 (search/nsga2.c) */
+    NC_STRATEGY_LOCAL           /* local search, best-improvement over the
+                                 * distance-1 neighbours (search/local.c) */
 } nc_strategy_kind;
 
 enum { NC_MAX_OBJ = 4 };        /* objectives a trial may carry */

@@ -230,6 +230,11 @@ START_TEST(test_local_walk)
         int gene = (i - 1) / 4;
         ck_assert_int_ne(a[i].arch.g[gene], a[0].arch.g[gene]);
     }
+    /* The climb ends at a local optimum and restarts. */
+    int restarts = 0;
+    for (int i = 1; i < N; i++)
+        restarts += a[i].origin == NC_ORIGIN_RANDOM;
+    ck_assert_int_ge(restarts, 1);
     /* Nothing is asked twice (the toy objective is deterministic). */
     for (int i = 0; i < N; i++)
         for (int j = 0; j < i; j++)
