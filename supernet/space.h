@@ -54,6 +54,12 @@ struct nc_space {
     /* Numeric features for predictors: writes n_features floats. */
     int n_features;
     void (*encode)(const nc_space *sp, const nc_arch *a, float *features);
+    /* Appends the stand-alone net of *a on input_node and returns the logits
+     * node (n_classes,1,1), or -1 with the reason in ctx (an input_node of -1
+     * propagates). Last member so existing initializers stay valid; nb201
+     * builds the benchmark network (C=16, N=5). */
+    int (*build)(const nc_space *sp, nc_ctx *ctx, nc_net *net, int input_node,
+                 const nc_arch *a, int n_classes);
 };
 
 /* The built-in space of that name ("nb201"), or NULL. */

@@ -97,6 +97,15 @@ static void nb_encode(const nc_space *sp, const nc_arch *a, float *f)
             f[e * NC_NB201_N_OPS + a->g[e]] = 1.0f;
 }
 
+/* The benchmark's own skeleton (C=16, N=5), so built nets match its table. */
+static int nb_build(const nc_space *sp, nc_ctx *ctx, nc_net *net, int x,
+                    const nc_arch *a, int n_classes)
+{
+    nc_nb201_arch b;
+    to_nb(a, &b);
+    return nc_nb201_build(ctx, net, x, &b, 16, 5, n_classes);
+}
+
 static const nc_space NB201 = {
     .name = "nb201",
     .n_genes = NC_NB201_N_EDGES,
@@ -110,6 +119,7 @@ static const nc_space NB201 = {
     .nth = nb_nth,
     .n_features = NC_NB201_N_EDGES * NC_NB201_N_OPS,
     .encode = nb_encode,
+    .build = nb_build,
 };
 
 const nc_space *nc_space_nb201(void)
