@@ -1,0 +1,150 @@
+/*
+ * campaign.h — the campaign file: everything a search campaign needs (space,
+ * data, supernet training, strategy, evaluator, objectives, budget, seed) as
+ * one JSON document, so a campaign is reproducible from its file alone.
+ *
+ *     nc_campaign_cfg cfg;
+ *     if (nc_campaign_cfg_load(ctx, "examples/campaigns/nb201_table_evolution.json",
+ *                              &cfg) ||
+ *         nc_campaign_cfg_validate(ctx, &cfg))
+ *         ...ctx->msg names the field, e.g. "campaign: field
+ *            'strategy.population' must be an integer"...
+ *     char *json = nc_campaign_cfg_to_json(&cfg);   // stored with the results
+ *
+ * The file (every key optional unless marked required; unknown keys are an
+ * error so that typos do not silently fall back to defaults):
+ *
+ *     { "space": "nb201",                                        (required)
+ *       "dataset": "cifar10", "data_dir": "",
+ *       "supernet": { "kind": "none|spos|sandwich", "epochs": 50,
+ *                     "batch": 128, "lr": 0.05, "momentum": 0.9,
+ *                     "weight_decay": 5e-4 },
+ *       "strategy": { "kind": "random|evolution|nsga2|local",    (kind required)
+ *                     "population": 10, "sample": 3, "crossover": 0 },
+ *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
+ *                      "file": "...csv", "select": "cifar10_valid",
+ *                      "report": "cifar10_test",          (table: file required)
+ *                      "epochs": 10, "batch": 128, "lr": 0.05, ... (scratch) },
+ *       "objectives": ["accuracy", "params"],                    (required)
+ *       "budget": 150,                                           (required)
+ *       "seed": "1",       (a string: a JSON number cannot carry every u64)
+ *       "threads": 1 }
+ *
+ * Relative paths (evaluator.file, data_dir) are taken from the working
+ * directory, not the campaign file's: the examples are run from the
+ * repository root, like the tests.
+ *
+ * Objective directions are fixed by the metric (accuracy is maximized;
+ * params, flops and latency are minimized), so a file cannot get them wrong.
+ */
+#ifndef NC_CAMPAIGN_H
+#define NC_CAMPAIGN_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "search/strategy.h"
+
+enum { NC_CAMPAIGN_NAME_MAX = 64, NC_CAMPAIGN_PATH_MAX = 1024 };
+
+/* Largest campaign file nc_campaign_cfg_load reads (checked before it
+ * allocates, so a wrong path to a huge file fails fast). */
+enum { NC_CAMPAIGN_FILE_MAX = 1 << 20 };
+
+typedef enum nc_supernet_kind {
+    NC_SUPERNET_NONE = 0,   /* no weight-sharing supernet */
+    NC_SUPERNET_SPOS,       /* single-path one-shot, uniform path sampling */
+    NC_SUPERNET_SANDWICH    /* sandwich rule: largest, smallest, random paths */
+} nc_supernet_kind;
+
+typedef enum nc_evaluator_kind {
+    NC_EVAL_TABLE = 0,      /* look the architecture up in a results CSV */
+    NC_EVAL_INHERITED,      /* accuracy with weights inherited from the supernet */
+    NC_EVAL_SCRATCH         /* train the architecture from scratch */
+} nc_evaluator_kind;
+
+typedef enum nc_objective {
+    NC_OBJ_ACCURACY = 0,    /* maximized */
+    NC_OBJ_PARAMS,          /* minimized */
+    NC_OBJ_FLOPS,           /* minimized */
+    NC_OBJ_LATENCY          /* minimized */
+} nc_objective;
+
+/* Training settings shared by the supernet and the scratch evaluator. Not
+ * nc_train_cfg: its model/arch/dataset are fixed by the campaign (the space
+ * and the architecture under evaluation), so only these stay free. */
+typedef struct nc_campaign_train {
+    int epochs;
+    int batch;
+    double lr;
+    double momentum;
+    double weight_decay;
+} nc_campaign_train;
+
+typedef struct nc_campaign_cfg {
+    char space[NC_CAMPAIGN_NAME_MAX];
+    char dataset[NC_CAMPAIGN_NAME_MAX];
+    char data_dir[NC_CAMPAIGN_PATH_MAX];   /* "" for the data set's default */
+    nc_supernet_kind supernet;
+    nc_campaign_train supernet_train;
+    nc_strategy_kind strategy;
+    int population;
+    int sample;
+    double crossover;
+    nc_evaluator_kind evaluator;
+    char table_file[NC_CAMPAIGN_PATH_MAX]; /* table evaluator only */
+    char select_metric[NC_CAMPAIGN_NAME_MAX];
+    char report_metric[NC_CAMPAIGN_NAME_MAX];
+    nc_campaign_train scratch_train;       /* scratch evaluator only */
+    int n_obj;                             /* 1..NC_MAX_OBJ */
+    nc_objective obj[NC_MAX_OBJ];
+    int64_t budget;                        /* trials */
+    uint64_t seed;
+    int threads;
+} nc_campaign_cfg;
+
+/* nb201 on cifar10, no supernet, evolution P=10 S=3, table evaluator on
+ * cifar10_valid/cifar10_test, objective accuracy, budget 100, seed 1, 1
+ * thread. Valid once table_file is set: there is no sensible default file. */
+nc_campaign_cfg nc_campaign_cfg_defaults(void);
+
+/* Checks names and ranges. NC_ERR_INVAL for an unknown space or data set
+ * (listing the known ones) or inconsistent choices (inherited evaluator
+ * without a supernet, a table evaluator without a file, a repeated
+ * objective); NC_ERR_RANGE naming the field for a value out of range
+ * (strategy.sample is checked against the population only for evolution,
+ * the one strategy that reads it). */
+nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *cfg);
+
+/* The config as a pretty-printed JSON object (malloc'ed; caller frees; NULL
+ * if out of memory). from_json(to_json(c)) gives back c exactly. */
+char *nc_campaign_cfg_to_json(const nc_campaign_cfg *cfg);
+
+/* Parses a campaign document over the defaults. NC_ERR_FORMAT for invalid
+ * JSON (with line:column), a missing required field, an ill-typed field or
+ * an unknown field (each naming the field path); NC_ERR_INVAL for an
+ * unknown strategy, evaluator, supernet or objective name (listing the known
+ * ones). Does not validate ranges: call nc_campaign_cfg_validate. */
+nc_status nc_campaign_cfg_from_json(nc_ctx *ctx, const char *json,
+                                    nc_campaign_cfg *cfg);
+
+/* Reads and parses the campaign file at path, as from_json; NC_ERR_IO naming
+ * the path if it cannot be read, NC_ERR_RANGE if it exceeds
+ * NC_CAMPAIGN_FILE_MAX. Messages start with the path. */
+nc_status nc_campaign_cfg_load(nc_ctx *ctx, const char *path,
+                               nc_campaign_cfg *cfg);
+
+/* The strategy settings of c (seed, population, sample, crossover,
+ * objectives and their directions) for nc_strategy_new(ctx, c->strategy, ...). */
+nc_strategy_cfg nc_campaign_strategy_cfg(const nc_campaign_cfg *c);
+
+/* Names, for messages and the CLI ("evolution", "table", "latency", ...);
+ * "?" for a value out of range. */
+const char *nc_campaign_strategy_name(nc_strategy_kind k);
+const char *nc_campaign_evaluator_name(nc_evaluator_kind k);
+const char *nc_campaign_supernet_name(nc_supernet_kind k);
+const char *nc_campaign_objective_name(nc_objective o);
+/* 1 if objective o is minimized. */
+int nc_campaign_objective_minimized(nc_objective o);
+
+#endif
