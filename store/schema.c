@@ -56,6 +56,46 @@ static const char nc_schema_v1[] =
     "    ON DELETE CASCADE"
     ");";
 
+/* Version 2 adds search campaigns. A campaign is a run of kind 'search'
+ * (its configuration, seed and status live in runs like any run's); these
+ * tables hold what a search has beyond that. Trials reference runs rather
+ * than campaigns so that a trial can be recorded before (or without) the
+ * campaign row, and deleting the run removes all of it. */
+static const char nc_schema_v2[] =
+    "CREATE TABLE campaigns ("
+    "  run_id   INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  space    TEXT    NOT NULL,"
+    "  strategy TEXT    NOT NULL,"
+    "  budget   INTEGER NOT NULL CHECK (budget >= 0),"
+    "  status   TEXT    NOT NULL"
+    "           CHECK (status IN ('running', 'done', 'failed'))"
+    ");"
+    "CREATE TABLE trials ("
+    "  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  trial        INTEGER NOT NULL CHECK (trial >= 0),"
+    "  arch         TEXT    NOT NULL,"
+    "  origin       TEXT    NOT NULL,"
+    "  parent1      INTEGER,"
+    "  parent2      INTEGER,"
+    "  status       TEXT    NOT NULL"
+    "               CHECK (status IN ('proposed', 'done', 'failed')),"
+    "  n_obj        INTEGER NOT NULL CHECK (n_obj BETWEEN 0 AND 4),"
+    "  obj0 REAL, obj1 REAL, obj2 REAL, obj3 REAL,"
+    "  metrics_json TEXT    NOT NULL,"
+    "  seconds      REAL    NOT NULL,"
+    "  created      REAL    NOT NULL,"
+    "  PRIMARY KEY (run_id, trial)"
+    ");"
+    "CREATE TABLE states ("
+    "  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  name    TEXT    NOT NULL,"
+    "  blob    BLOB    NOT NULL,"
+    "  sha256  TEXT    NOT NULL CHECK (length(sha256) = 64),"
+    "  bytes   INTEGER NOT NULL,"
+    "  updated REAL    NOT NULL,"
+    "  PRIMARY KEY (run_id, name)"
+    ");";
+
 typedef struct nc_schema_step {
     const char *what;   /* for messages: "create the version 1 tables" */
     const char *sql;
@@ -64,6 +104,7 @@ typedef struct nc_schema_step {
 /* nc_schema_steps[k]: version k -> k + 1. */
 static const nc_schema_step nc_schema_steps[] = {
     { "create the version 1 tables", nc_schema_v1 },
+    { "add the campaign tables (version 2)", nc_schema_v2 },
 };
 
 _Static_assert(sizeof nc_schema_steps / sizeof nc_schema_steps[0] ==

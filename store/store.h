@@ -33,7 +33,7 @@
 
 typedef struct nc_store nc_store;
 
-enum { NC_STORE_SCHEMA_VERSION = 1 };
+enum { NC_STORE_SCHEMA_VERSION = 2 };
 
 /* Opens (create=1: creates if missing) the database at path. Errors:
  * NC_ERR_IO (cannot open/create; with create=0 a missing file is "no such
@@ -51,7 +51,7 @@ void nc_store_close(nc_store *st);
 
 typedef struct nc_run_info {
     int64_t id;
-    const char *kind;          /* "train" */
+    const char *kind;          /* "train", or "search" (store/campaign.h) */
     const char *status;        /* "running", "done", "failed" */
     const char *config_json;   /* full configuration, JSON object */
     const char *code_version;
