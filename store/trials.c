@@ -5,7 +5,7 @@
  * search killed at any instant leaves every trial absent or complete, and a
  * resumed search can trust what it reads back.
  */
-#include "store/campaign.h"
+#include "store/trials.h"
 #include "store/sql.h"
 
 #include "core/sha256.h"

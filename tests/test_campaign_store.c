@@ -6,7 +6,7 @@
  * Like test_store.c, the tests use sqlite3 directly to build old files and
  * to damage stored bytes; the product keeps its SQL inside store/.
  */
-#include "store/campaign.h"
+#include "store/trials.h"
 #include "core/sha256.h"
 #include "tests/util/testutil.h"
 

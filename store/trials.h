@@ -1,5 +1,5 @@
 /*
- * campaign.h — search campaigns in the run log: the trials of a search and
+ * trials.h — search campaigns in the run log: the trials of a search and
  * the state (strategy, supernet weights) it needs to resume.
  *
  * A campaign is a run of kind "search" (nc_store_run_create); its
