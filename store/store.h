@@ -51,7 +51,7 @@ void nc_store_close(nc_store *st);
 
 typedef struct nc_run_info {
     int64_t id;
-    const char *kind;          /* "train", or "search" (store/campaign.h) */
+    const char *kind;          /* "train", or "search" (store/trials.h) */
     const char *status;        /* "running", "done", "failed" */
     const char *config_json;   /* full configuration, JSON object */
     const char *code_version;
