@@ -44,6 +44,7 @@
 
 #include "core/ctx.h"
 #include "search/strategy.h"
+#include "store/trials.h"
 
 enum { NC_CAMPAIGN_NAME_MAX = 64, NC_CAMPAIGN_PATH_MAX = 1024 };
 
@@ -146,5 +147,94 @@ const char *nc_campaign_supernet_name(nc_supernet_kind k);
 const char *nc_campaign_objective_name(nc_objective o);
 /* 1 if objective o is minimized. */
 int nc_campaign_objective_minimized(nc_objective o);
+
+/* ---- running a campaign (search/campaign.c) ------------------------------
+ *
+ * A campaign is a run of kind "search" whose config JSON is the whole
+ * campaign file (nc_campaign_cfg_to_json), so resuming needs only the run id.
+ * Each trial is stored complete in one transaction after its evaluation;
+ * resuming replays the stored trials into a fresh strategy (its state is a
+ * pure function of the told history) and goes on with the next trial, so a
+ * killed and resumed campaign yields exactly the trials of an uninterrupted
+ * one.
+ *
+ *     int64_t run;
+ *     nc_campaign_result r;
+ *     if (nc_campaign_start(ctx, db, &cfg, NULL, &run, &r)) ...  // new
+ *     if (nc_campaign_resume(ctx, db, run, NULL, &r)) ...        // after a kill
+ *
+ * Only the table evaluator is implemented; "inherited" and "scratch", and
+ * the latency objective, fail with NC_ERR_INVAL saying so. */
+
+/* Progress, called after every stored trial; may be NULL. best is the best
+ * first-objective value so far. */
+typedef struct nc_campaign_progress {
+    void (*fn)(void *ud, int64_t done, int64_t budget, double best,
+               double seconds);
+    void *ud;
+} nc_campaign_progress;
+
+typedef struct nc_campaign_result {
+    int64_t run;
+    int64_t trials;            /* trials stored */
+    int64_t budget;
+    int64_t best_trial;        /* by the first objective; -1 if no trial */
+    char best_arch[512];       /* NC_ARCH_STR_MAX */
+    double best_obj[NC_MAX_OBJ];
+    double best_select;        /* select/report metrics of the best trial */
+    double best_report;        /* (NaN when the evaluator has none) */
+    int pareto_size;           /* non-dominated trials over all objectives */
+    double seconds;            /* evaluation seconds, summed over trials */
+} nc_campaign_result;
+
+/* The result as a JSON object (malloc'ed; NULL if out of memory); objective
+ * and metric names come from cfg. Stored as the run's result when done. */
+char *nc_campaign_result_to_json(const nc_campaign_cfg *cfg,
+                                 const nc_campaign_result *r);
+
+/* Validates cfg and creates its run (kind "search", status "running") and
+ * campaign row, with no trials yet. *run is the new id. */
+nc_status nc_campaign_create(nc_ctx *ctx, nc_store *db,
+                             const nc_campaign_cfg *cfg, int64_t *run);
+
+/* Runs campaign `run` on from its stored trials, evaluating at most
+ * max_trials new trials (< 0: no limit, i.e. to the budget — the limit exists
+ * so tests can stop a campaign part-way). When the budget is reached the run
+ * and campaign are marked done with the result JSON. *res (may be NULL) is
+ * filled from all stored trials. NC_ERR_STATE for a run that is not a
+ * search or is already done ("campaign N is already done"), or whose stored
+ * trials are not 0..n-1; NC_ERR_INVAL for an evaluator or objective not
+ * implemented yet; table and store errors as they come. */
+nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
+                               const nc_campaign_progress *prog,
+                               int64_t max_trials, nc_campaign_result *res);
+
+/* nc_campaign_create then nc_campaign_continue to the budget. *run (may be
+ * NULL) is set as soon as the run exists, so a caller can name it even if
+ * the campaign fails. */
+nc_status nc_campaign_start(nc_ctx *ctx, nc_store *db,
+                            const nc_campaign_cfg *cfg,
+                            const nc_campaign_progress *prog, int64_t *run,
+                            nc_campaign_result *res);
+
+/* nc_campaign_continue(ctx, db, run, prog, -1, res). */
+nc_status nc_campaign_resume(nc_ctx *ctx, nc_store *db, int64_t run,
+                             const nc_campaign_progress *prog,
+                             nc_campaign_result *res);
+
+/* The config of campaign `run`, parsed from its stored JSON. NC_ERR_STATE if
+ * the run is not of kind "search". */
+nc_status nc_campaign_cfg_of_run(nc_ctx *ctx, nc_store *db, int64_t run,
+                                 nc_campaign_cfg *cfg);
+
+/* Summarizes n stored trials (from nc_store_trials) under cfg into *res
+ * (run, budget and the rest; only trials with status "done" compete).
+ * NC_ERR_NOMEM. */
+nc_status nc_campaign_summarize(nc_ctx *ctx, const nc_campaign_cfg *cfg,
+                                const nc_trial_rec *recs, int n,
+                                nc_campaign_result *res);
+
+/* The value of metric `name` in a trial's metrics_json, or NaN. */
+double nc_campaign_trial_metric(const nc_trial_rec *t, const char *name);
 
 #endif
