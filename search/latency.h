@@ -10,13 +10,14 @@
  * entries of its layers, so a search can rank thousands of candidates by
  * latency after measuring a few hundred small nets once.
  *
+ *     nc_shape in = { 1, 28, 28 };
  *     nc_latency_table *t;
- *     if (nc_latency_table_build(ctx, sp, (nc_shape){1, 28, 28}, 10, 1, 1,
- *                                20, 0, 0, &t) ||
+ *     if (nc_latency_table_build(ctx, sp, in, 10, 1, 1, 101, 0, 0, &t) ||
+ *         nc_latency_table_calibrate(ctx, t, sp, in, 10, 101, 10, 99) ||
  *         nc_latency_table_save(ctx, t, "lat.csv"))
  *         ...error in ctx->msg...
  *     double ms;
- *     nc_latency_table_predict(ctx, t, sp, &arch, &ms);
+ *     nc_latency_table_predict(ctx, t, sp, &arch, in, 10, &ms);
  *     nc_latency_table_free(t);
  *
  * How a block is measured (why the sum matches a whole net): a net cannot
@@ -28,7 +29,9 @@
  * entry is measured the same way, and the head entry (head conv + GAP +
  * linear) is measured whole, so the sum carries that overhead exactly once.
  * Differences below the noise can make a block's estimate negative; it is
- * clamped to 0.
+ * clamped to 0. Blocks timed alone stay warm in cache, so the plain sum
+ * tends to under-predict; nc_latency_table_calibrate fits one scale factor
+ * for that (results/latency_mbv.md has the measured error).
  *
  * Only the mbv space is supported by the table (NC_ERR_INVAL otherwise);
  * nc_latency_measure works for every space with a builder. Timings depend on
