@@ -27,6 +27,7 @@
 #include "core/ctx.h"
 #include "store/store.h"
 #include "train/train.h"
+#include "search/campaign.h"
 
 #ifndef NC_VERSION
 #define NC_VERSION "unknown"
@@ -165,10 +166,31 @@ int nc_cli_resume(int argc, char **argv);
 int nc_cli_eval(int argc, char **argv);
 int nc_cli_runs(int argc, char **argv);
 int nc_cli_show(int argc, char **argv);
+int nc_cli_search(int argc, char **argv);
+int nc_cli_status(int argc, char **argv);
+int nc_cli_report(int argc, char **argv);
 void nc_cli_train_help(FILE *f);
 void nc_cli_resume_help(FILE *f);
 void nc_cli_eval_help(FILE *f);
 void nc_cli_runs_help(FILE *f);
 void nc_cli_show_help(FILE *f);
+void nc_cli_search_help(FILE *f);
+void nc_cli_status_help(FILE *f);
+void nc_cli_report_help(FILE *f);
+
+/* Campaigns (cli/cmd_search.c, cli/cmd_status.c). */
+
+/* Resumes search campaign run with the progress display and prints its
+ * result as 'nasc search' does; for 'nasc resume' of a run of kind
+ * "search". Returns the exit code. */
+int nc_cli_search_resume(nc_ctx *ctx, nc_store *db, int64_t run, int json,
+                         int quiet);
+/* Loads campaign *run (0: the newest search run, written back to *run): its
+ * info, parsed config and trials. On failure prints and returns the exit
+ * code with nothing to release; on success release with nc_run_info_clear
+ * and nc_trial_recs_free. */
+int nc_cli_load_campaign(const char *cmd, nc_ctx *ctx, nc_store *db,
+                         const char *dbpath, int64_t *run, nc_run_info *info,
+                         nc_campaign_cfg *cfg, nc_trial_rec **recs, int *n);
 
 #endif

@@ -27,6 +27,10 @@ void nc_cli_resume_help(FILE *f)
         "thread count, so it ends with exactly the weights an uninterrupted\n"
         "run would have had.\n"
         "\n"
+        "A search campaign (a run of kind 'search') continues after its last\n"
+        "stored trial and prints its result as 'nasc search' does; it yields\n"
+        "exactly the trials of an uninterrupted campaign.\n"
+        "\n"
         "  RUN                the run id (see 'nasc runs')\n"
         "  --db FILE          run log (default runs.db)\n"
         "  --json             end stdout with one JSON line: run, epochs,\n"
@@ -83,6 +87,12 @@ int nc_cli_resume(int argc, char **argv)
     int has_cfg;
     r = nc_cli_load_run(CMD, &ctx, db, dbpath, run, &info, &cfg, &has_cfg);
     if (r) {
+        nc_store_close(db);
+        return r;
+    }
+    if (info.kind && strcmp(info.kind, "search") == 0) {
+        nc_run_info_clear(&info);
+        r = nc_cli_search_resume(&ctx, db, run, json, quiet);
         nc_store_close(db);
         return r;
     }

@@ -13,12 +13,18 @@ static const command COMMANDS[] = {
     { "train", nc_cli_train, nc_cli_train_help,
       "train a model as a new run in the run log" },
     { "resume", nc_cli_resume, nc_cli_resume_help,
-      "continue a run from its last checkpoint" },
+      "continue a training run or a search campaign" },
     { "eval", nc_cli_eval, nc_cli_eval_help,
       "evaluate a run's newest checkpoint" },
     { "runs", nc_cli_runs, nc_cli_runs_help, "list the runs in a run log" },
     { "show", nc_cli_show, nc_cli_show_help,
       "show a run's configuration, epochs and result" },
+    { "search", nc_cli_search, nc_cli_search_help,
+      "run a search campaign from a campaign file" },
+    { "status", nc_cli_status, nc_cli_status_help,
+      "show a search campaign's progress and best trial" },
+    { "report", nc_cli_report, nc_cli_report_help,
+      "leaderboard, Pareto front and CSV of a campaign" },
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };

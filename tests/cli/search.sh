@@ -1,0 +1,113 @@
+#!/bin/sh
+# nasc search / status / report / resume of a campaign: the example table
+# campaign runs; the same campaign killed with SIGKILL at random points and
+# resumed stores exactly the trials of an uninterrupted one (none lost, none
+# twice); bad campaign files and resuming a finished campaign are refused
+# with the documented exit codes.
+set -eu
+ROOT=$(pwd)
+. "$(dirname "$0")/common.inc"
+
+CSV="$ROOT/../shared/data/nb201/nb201.csv"
+if [ ! -r "$CSV" ]; then
+    echo "$NAME: skipped (no $CSV)"
+    exit 0
+fi
+CSV=$(cd "$(dirname "$CSV")" && pwd)/nb201.csv
+
+# The example, with its table path made absolute (we run in a temp dir).
+"$PY" - "$ROOT/examples/campaigns/nb201_table_evolution.json" "$CSV" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["evaluator"]["file"] = sys.argv[2]
+json.dump(c, open("example.json", "w"), indent=1)
+c["budget"] = 3000   # long enough (about a second) to kill part-way
+json.dump(c, open("big.json", "w"), indent=1)
+PY
+
+expect 0 search --config example.json --db ex.db --json
+[ "$(json_get trials out)" = 150 ] || fail "example: $(cat out)"
+expect 0 status --db ex.db --json
+[ "$(json_get status out)" = done ] || fail "status: $(cat out)"
+expect 0 report 1 --db ex.db --top 5 --pareto
+out_has "top 5 by accuracy"
+out_has "pareto front (1 trials)"
+expect 5 resume 1 --db ex.db
+err_has "campaign 1 is already done"
+
+# The reference: the uninterrupted campaign, timed for the kill points.
+START=$(date +%s.%N)
+expect 0 search --config big.json --db ref.db --quiet
+END=$(date +%s.%N)
+SPAN=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.3f", b - a }')
+expect 0 report --db ref.db --csv ref.csv --top 0
+# Every column but the last (seconds, the only timing column).
+sed 's/,[^,]*$//' ref.csv >ref.cut
+[ "$(wc -l <ref.cut)" -eq 3001 ] || fail "reference has $(wc -l <ref.cut) lines"
+
+rand_below() {   # a random decimal in [0, $1)
+    r=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+    awk -v r="$r" -v m="$1" 'BEGIN { printf "%.3f", r / 4294967296 * m }'
+}
+
+MID=0
+for k in 1 2 3 4 5 6 7 8 9 10; do
+    db=k$k.db
+    d=$(rand_below "$SPAN")
+    "$NC_BIN" search --config big.json --db "$db" --quiet >/dev/null 2>&1 \
+        </dev/null &
+    pid=$!
+    sleep "$d"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if ! "$NC_BIN" status 1 --db "$db" --json >st 2>/dev/null; then
+        # Killed before the run existed: nothing to resume.
+        expect 0 search --config big.json --db "$db" --quiet
+    else
+        n=$(json_get trials st)
+        echo "    kill $k after ${d}s: $n trials stored" >&2
+        [ "$n" -gt 0 ] && [ "$n" -lt 3000 ] && MID=$((MID + 1))
+        rc=0
+        "$NC_BIN" resume 1 --db "$db" --quiet >/dev/null 2>err </dev/null ||
+            rc=$?
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then
+            fail "resume after kill $k: exit $rc"
+            continue
+        fi
+    fi
+    expect 0 status 1 --db "$db" --json
+    [ "$(json_get status out)" = done ] || fail "kill $k: not done"
+    expect 0 report 1 --db "$db" --csv got.csv --top 0
+    sed 's/,[^,]*$//' got.csv >got.cut
+    cmp -s ref.cut got.cut ||
+        fail "kill $k: resumed trials differ from the uninterrupted campaign"
+done
+echo "    $MID of 10 kills landed mid-campaign" >&2
+[ "$MID" -gt 0 ] || fail "no kill landed mid-campaign"
+
+# Bad campaign files: exit 2 naming what is wrong; a missing file exit 3.
+"$PY" - <<'PY'
+import json
+c = json.load(open("example.json"))
+c["strategy"]["kind"] = "annealing"
+json.dump(c, open("badstrat.json", "w"))
+c = json.load(open("example.json"))
+del c["budget"]
+json.dump(c, open("nobudget.json", "w"))
+c = json.load(open("example.json"))
+c["evaluator"] = {"kind": "scratch"}
+json.dump(c, open("scratch.json", "w"))
+PY
+expect 2 search --config badstrat.json --db bad.db
+err_has "annealing"
+expect 2 search --config nobudget.json --db bad.db
+err_has "budget"
+expect 3 search --config missing.json --db bad.db
+err_has "missing.json"
+expect 2 search --config scratch.json --db bad.db
+err_has "not implemented yet"
+expect 2 search --db bad.db
+err_has "--config"
+expect 4 status 7 --db ex.db
+expect 5 resume 1 --db ref.db
+finish
