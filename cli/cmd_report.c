@@ -9,7 +9,7 @@
 
 static const char CMD[] = "report";
 
-enum { OPT_DB = 256, OPT_JSON, OPT_PARETO, OPT_CSV, OPT_TOP };
+enum { OPT_DB = 256, OPT_JSON, OPT_PARETO, OPT_CSV, OPT_TOP, OPT_SVG };
 
 static const struct option LONGOPTS[] = {
     { "db", required_argument, NULL, OPT_DB },
@@ -17,6 +17,7 @@ static const struct option LONGOPTS[] = {
     { "pareto", no_argument, NULL, OPT_PARETO },
     { "csv", required_argument, NULL, OPT_CSV },
     { "top", required_argument, NULL, OPT_TOP },
+    { "svg", required_argument, NULL, OPT_SVG },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -40,9 +41,10 @@ void nc_cli_report_help(FILE *f)
         "                     seconds (the only timing column, last)\n"
         "  --json             one JSON line: run, status, trials, budget, top\n"
         "                     (and pareto) as arrays of trials\n"
+        "  --svg FILE         write a scatter plot to FILE (SVG): the first\n"
+        "                     objective against the second (against the trial\n"
+        "                     number for one objective), Pareto front in red\n"
         "  -h, --help         show this help\n"
-        "\n"
-        "No plot is drawn yet; plot the --csv output.\n"
         "\n"
         "Exit status:\n%s",
         nc_cli_exit_codes_help);
@@ -171,9 +173,67 @@ static cJSON *json_trials(const nc_campaign_cfg *cfg, const nc_trial_rec *recs,
     return a;
 }
 
+/* A dependency-free scatter plot: done trials as dots, the front in red. */
+static int write_svg(const char *path, const nc_campaign_cfg *cfg,
+                     const nc_trial_rec *recs, const int *idx, int m,
+                     const int *front, int nf)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "nasc %s: --svg %s: cannot write\n", CMD, path);
+        return NC_EXIT_DATA;
+    }
+    const double W = 640, H = 480, L = 70, R = 20, T = 30, B = 50;
+    int two = cfg->n_obj > 1;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < m; i++) {
+        const nc_trial_rec *t = &recs[idx[i]];
+        double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
+        x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
+    }
+    if (!(x1 > x0))
+        x1 = x0 + 1;
+    if (!(y1 > y0))
+        y1 = y0 + 1;
+    const char *xn = two ? nc_campaign_objective_name(cfg->obj[1]) : "trial";
+    const char *yn = nc_campaign_objective_name(cfg->obj[0]);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
+            "height=\"%g\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
+            "fill=\"none\" stroke=\"black\"/>\n",
+            W, H, L, T, W - L - R, H - T - B);
+    fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%s "
+            "(%.4g .. %.4g)</text>\n", L + (W - L - R) / 2, H - 15, xn, x0, x1);
+    fprintf(f, "<text x=\"15\" y=\"%g\" transform=\"rotate(-90 15 %g)\" "
+            "text-anchor=\"middle\">%s (%.4g .. %.4g)</text>\n",
+            T + (H - T - B) / 2, T + (H - T - B) / 2, yn, y0, y1);
+    fprintf(f, "<text x=\"%g\" y=\"20\">%s: %d trials, %d on the Pareto "
+            "front</text>\n", L, cfg->space, m, nf);
+    for (int pass = 0; pass < 2; pass++) {
+        const int *ix = pass ? front : idx;
+        int cnt = pass ? nf : m;
+        for (int i = 0; i < cnt; i++) {
+            const nc_trial_rec *t = &recs[ix[i]];
+            double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
+            double px = L + (x - x0) / (x1 - x0) * (W - L - R);
+            double py = H - B - (y - y0) / (y1 - y0) * (H - T - B);
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" "
+                    "fill=\"%s\"><title>trial %d</title></circle>\n", px, py,
+                    pass ? 3 : 2, pass ? "red" : "#7799bb", t->trial);
+        }
+    }
+    fprintf(f, "</svg>\n");
+    if (fclose(f) != 0) {
+        fprintf(stderr, "nasc %s: --svg %s: write failed\n", CMD, path);
+        return NC_EXIT_DATA;
+    }
+    return NC_EXIT_OK;
+}
+
 int nc_cli_report(int argc, char **argv)
 {
-    const char *dbpath = "runs.db", *csv = NULL;
+    const char *dbpath = "runs.db", *csv = NULL, *svg = NULL;
     int json = 0, pareto = 0, top = 10, ch, r;
     optind = 0;
     opterr = 0;
@@ -194,6 +254,11 @@ int nc_cli_report(int argc, char **argv)
             if (!optarg[0])
                 return nc_cli_usage(CMD, "--csv: expected a file name, got ''");
             csv = optarg;
+            break;
+        case OPT_SVG:
+            if (!optarg[0])
+                return nc_cli_usage(CMD, "--svg: expected a file name, got ''");
+            svg = optarg;
             break;
         case OPT_TOP:
             if ((r = nc_cli_parse_int(CMD, "--top", optarg, 0, 1000000, &top)))
@@ -259,6 +324,8 @@ int nc_cli_report(int argc, char **argv)
     int k = top < m ? top : m;
 
     if (csv && (r = write_csv(csv, &cfg, recs, n)))
+        goto out;
+    if (svg && (r = write_svg(svg, &cfg, recs, idx, m, front, nf)))
         goto out;
     if (json) {
         cJSON *o = cJSON_CreateObject();

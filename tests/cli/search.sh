@@ -32,6 +32,9 @@ expect 0 status --db ex.db --json
 expect 0 report 1 --db ex.db --top 5 --pareto
 out_has "top 5 by accuracy"
 out_has "pareto front (1 trials)"
+expect 0 report 1 --db ex.db --svg plot.svg --top 0
+"$PY" -c 'import xml.etree.ElementTree as E, sys; r = E.parse("plot.svg").getroot(); sys.exit(0 if sum(1 for e in r.iter() if e.tag.endswith("circle")) >= 150 else 1)' ||
+    fail "plot.svg is not an SVG with a dot per trial"
 expect 5 resume 1 --db ex.db
 err_has "campaign 1 is already done"
 
