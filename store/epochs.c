@@ -187,18 +187,9 @@ nc_status nc_store_epochs(nc_ctx *ctx, nc_store *st, int64_t run,
     nc_epoch_metrics *a = NULL;
     int cnt = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 64;
-            nc_epoch_metrics *na = realloc(a, (size_t)ncap * sizeof *a);
-            if (!na) {
-                e = nc_fail(ctx, NC_ERR_NOMEM,
-                            "out of memory reading the epochs of run %lld",
-                            (long long)run);
-                break;
-            }
-            a = na;
-            cap = ncap;
-        }
+        if ((e = nc_sql_grow(ctx, (void **)&a, &cap, cnt, sizeof *a,
+                             "reading epochs")))
+            break;
         nc_epoch_metrics *m = &a[cnt++];
         m->epoch = sqlite3_column_int(s, 0);
         m->step = sqlite3_column_int64(s, 1);

@@ -194,16 +194,9 @@ nc_status nc_store_run_list(nc_ctx *ctx, nc_store *st, nc_run_info **out,
     nc_run_info *a = NULL;
     int cnt = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 16;
-            nc_run_info *na = realloc(a, (size_t)ncap * sizeof *a);
-            if (!na) {
-                e = nc_fail(ctx, NC_ERR_NOMEM, "out of memory listing runs");
-                break;
-            }
-            a = na;
-            cap = ncap;
-        }
+        if ((e = nc_sql_grow(ctx, (void **)&a, &cap, cnt, sizeof *a,
+                             "listing runs")))
+            break;
         e = nc_run_from_row(ctx, s, &a[cnt]);
         if (e)
             break;

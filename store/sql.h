@@ -46,6 +46,12 @@ nc_status nc_sql_fail(nc_ctx *ctx, const nc_store *st, int rc,
 nc_status nc_sql_prepare(nc_ctx *ctx, nc_store *st, const char *sql,
                          sqlite3_stmt **out);
 
+/* Makes room for one more element in a growing result array *a of *cap
+ * elements of elem bytes, of which cnt are used (doubling; first 16).
+ * NC_ERR_NOMEM with "out of memory <what>" on failure, *a left intact. */
+nc_status nc_sql_grow(nc_ctx *ctx, void **a, int *cap, int cnt, size_t elem,
+                      const char *what);
+
 /* Runs constant SQL without results (DDL, BEGIN, COMMIT). */
 nc_status nc_sql_exec(nc_ctx *ctx, nc_store *st, const char *sql,
                       const char *what);

@@ -375,3 +375,17 @@ void nc_store_close(nc_store *st)
     free(st->path);
     free(st);
 }
+
+nc_status nc_sql_grow(nc_ctx *ctx, void **a, int *cap, int cnt, size_t elem,
+                      const char *what)
+{
+    if (cnt < *cap)
+        return NC_OK;
+    int ncap = *cap ? 2 * *cap : 16;
+    void *na = ncap > *cap ? realloc(*a, (size_t)ncap * elem) : NULL;
+    if (!na)
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory %s", what);
+    *a = na;
+    *cap = ncap;
+    return NC_OK;
+}

@@ -314,18 +314,9 @@ nc_status nc_store_trials(nc_ctx *ctx, nc_store *st, int64_t run,
     nc_trial_rec *a = NULL;
     int cnt = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 64;
-            nc_trial_rec *na = realloc(a, (size_t)ncap * sizeof *a);
-            if (!na) {
-                e = nc_fail(ctx, NC_ERR_NOMEM,
-                            "out of memory reading the trials of run %lld",
-                            (long long)run);
-                break;
-            }
-            a = na;
-            cap = ncap;
-        }
+        if ((e = nc_sql_grow(ctx, (void **)&a, &cap, cnt, sizeof *a,
+                             "reading trials")))
+            break;
         e = nc_trial_from_row(ctx, s, &a[cnt]);
         if (e)
             break;
