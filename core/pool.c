@@ -50,31 +50,52 @@ static void pool_do(struct nc_pool *p, int id)
         p->fn(p->arg, t, id);
 }
 
+static int job_published(struct nc_pool *p, unsigned seen)
+{
+    return atomic_load_explicit(&p->epoch, memory_order_acquire) != seen ||
+           atomic_load(&p->stop);
+}
+
+static int job_finished(struct nc_pool *p, unsigned unused)
+{
+    (void)unused;
+    return atomic_load_explicit(&p->pending, memory_order_acquire) == 0;
+}
+
+/* Waits until ready(p, arg): spin, then yield, then sleep on cv. A sleeper
+ * that needs announcing (the caller; workers are always woken by a
+ * broadcast) sets *sleeping while it sleeps. */
+static void pool_wait(struct nc_pool *p, int (*ready)(struct nc_pool *, unsigned),
+                      unsigned arg, pthread_cond_t *cv, atomic_int *sleeping)
+{
+    for (int spins = 0; !ready(p, arg); spins++) {
+        if (spins < NC_POOL_SPIN) {
+            cpu_relax();
+        } else if (spins < NC_POOL_SPIN + NC_POOL_YIELD) {
+            sched_yield();
+        } else {
+            pthread_mutex_lock(&p->mu);
+            if (sleeping)
+                atomic_store(sleeping, 1);
+            while (!ready(p, arg))
+                pthread_cond_wait(cv, &p->mu);
+            if (sleeping)
+                atomic_store(sleeping, 0);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
 static void *pool_main(void *a)
 {
     pool_worker *w = a;
     struct nc_pool *p = w->pool;
     unsigned seen = 0;
     for (;;) {
-        unsigned e;
-        int spins = 0;
-        while ((e = atomic_load_explicit(&p->epoch, memory_order_acquire)) == seen &&
-               !atomic_load(&p->stop)) {
-            spins++;
-            if (spins < NC_POOL_SPIN) {
-                cpu_relax();
-            } else if (spins < NC_POOL_SPIN + NC_POOL_YIELD) {
-                sched_yield();
-            } else {
-                pthread_mutex_lock(&p->mu);
-                while (atomic_load(&p->epoch) == seen && !atomic_load(&p->stop))
-                    pthread_cond_wait(&p->go, &p->mu);
-                pthread_mutex_unlock(&p->mu);
-            }
-        }
+        pool_wait(p, job_published, seen, &p->go, NULL);
         if (atomic_load(&p->stop))
             return NULL;
-        seen = e;
+        seen = atomic_load_explicit(&p->epoch, memory_order_acquire);
         pool_do(p, w->id);
         if (atomic_fetch_sub(&p->pending, 1) == 1 &&
             atomic_load(&p->caller_sleeps)) {
@@ -147,19 +168,5 @@ void nc_pool_run(nc_pool *p, int n_tasks, nc_pool_fn fn, void *arg)
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     pool_do(p, 0);
-    for (int spins = 0;
-         atomic_load_explicit(&p->pending, memory_order_acquire) > 0; spins++) {
-        if (spins < NC_POOL_SPIN) {
-            cpu_relax();
-        } else if (spins < NC_POOL_SPIN + NC_POOL_YIELD) {
-            sched_yield();
-        } else {
-            pthread_mutex_lock(&p->mu);
-            atomic_store(&p->caller_sleeps, 1);
-            while (atomic_load(&p->pending) > 0)
-                pthread_cond_wait(&p->done, &p->mu);
-            atomic_store(&p->caller_sleeps, 0);
-            pthread_mutex_unlock(&p->mu);
-        }
-    }
+    pool_wait(p, job_finished, 0, &p->done, &p->caller_sleeps);
 }
