@@ -61,6 +61,11 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase);
 int nc_cli_fail(const char *cmd, const nc_ctx *ctx, nc_status st,
                 nc_cli_phase phase);
 
+/* A file-name option: sets *dst to arg, or prints "nasc <cmd>: <opt>:
+ * expected a file name, got ''" and returns non-zero for an empty arg. */
+int nc_cli_path_arg(const char *cmd, const char *opt, const char *arg,
+                    const char **dst);
+
 /* Prints "nasc <cmd>: <message>" and a pointer to --help to stderr;
  * returns NC_EXIT_USAGE. */
 int nc_cli_usage(const char *cmd, const char *fmt, ...)

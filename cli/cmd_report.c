@@ -240,9 +240,8 @@ int nc_cli_report(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
         switch (ch) {
         case OPT_DB:
-            if (!optarg[0])
-                return nc_cli_usage(CMD, "--db: expected a file name, got ''");
-            dbpath = optarg;
+            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
+                return NC_EXIT_USAGE;
             break;
         case OPT_JSON:
             json = 1;
@@ -251,14 +250,12 @@ int nc_cli_report(int argc, char **argv)
             pareto = 1;
             break;
         case OPT_CSV:
-            if (!optarg[0])
-                return nc_cli_usage(CMD, "--csv: expected a file name, got ''");
-            csv = optarg;
+            if (nc_cli_path_arg(CMD, "--csv", optarg, &csv))
+                return NC_EXIT_USAGE;
             break;
         case OPT_SVG:
-            if (!optarg[0])
-                return nc_cli_usage(CMD, "--svg: expected a file name, got ''");
-            svg = optarg;
+            if (nc_cli_path_arg(CMD, "--svg", optarg, &svg))
+                return NC_EXIT_USAGE;
             break;
         case OPT_TOP:
             if ((r = nc_cli_parse_int(CMD, "--top", optarg, 0, 1000000, &top)))

@@ -52,9 +52,8 @@ int nc_cli_resume(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
         switch (ch) {
         case OPT_DB:
-            if (!optarg[0])
-                return nc_cli_usage(CMD, "--db: expected a file name, got ''");
-            dbpath = optarg;
+            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
+                return NC_EXIT_USAGE;
             break;
         case OPT_JSON:
             json = 1;

@@ -112,3 +112,12 @@ int nc_cli_load_run(const char *cmd, nc_ctx *ctx, nc_store *db,
     *has_cfg = 1;
     return NC_EXIT_OK;
 }
+
+int nc_cli_path_arg(const char *cmd, const char *opt, const char *arg,
+                    const char **dst)
+{
+    if (!arg[0])
+        return nc_cli_usage(cmd, "%s: expected a file name, got ''", opt);
+    *dst = arg;
+    return 0;
+}
