@@ -17,8 +17,11 @@ typedef struct nc_node {
     float *y, *dy, *save;    /* in net->arena; dy NULL if no gradient flows */
     int needs_grad;          /* a parameter lies at or before this node */
     int on_path;             /* a differentiable path leads to the loss */
-    int last_use;            /* highest node index whose backward adds into
-                                this node's gradient: the first to run */
+    int last_use;            /* highest live node index whose backward adds
+                                into this node's gradient: the first to run
+                                (recomputed by every forward) */
+    int live;                /* the last forward ran this node */
+    int grad;                /* the backward of the last forward runs it */
 } nc_node;
 
 struct nc_net {
@@ -211,6 +214,12 @@ int nc_net_identity(nc_ctx *ctx, nc_net *net, int in)
     return net_add1(ctx, net, NC_OP_IDENTITY, NULL, in);
 }
 
+int nc_net_mix(nc_ctx *ctx, nc_net *net, int n_in, const int *in, int alpha)
+{
+    nc_attr a = { .cout = n_in, .bias = alpha };
+    return nc_net_add(ctx, net, NC_OP_MIX, &a, n_in, in);
+}
+
 static void net_in_shapes(const nc_net *net, const nc_node *nd, nc_shape *shp)
 {
     for (int i = 0; i < nd->n_in; i++)
@@ -275,12 +284,8 @@ nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max)
         nc_node *nd = &net->nodes[i];
         if (!nd->on_path || !nd->needs_grad)
             continue;
-        for (int j = 0; j < nd->n_in; j++) {
-            nc_node *src = &net->nodes[nd->in[j]];
-            src->on_path = 1;
-            if (src->last_use < i)
-                src->last_use = i;
-        }
+        for (int j = 0; j < nd->n_in; j++)
+            net->nodes[nd->in[j]].on_path = 1;
     }
     size_t np = 0, ns = 0, nwork = 0, narena = 0;
     for (int i = 0; i < net->n_nodes; i++) {
@@ -390,6 +395,43 @@ static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int trai
     e->labels = net->last_labels;
 }
 
+/* Marks the nodes the value of node `last` depends on in the current
+ * configuration (ops with input_live, such as mix, may leave inputs unread)
+ * and, for each, the first backward that will add into its gradient. Dead
+ * ends are skipped too: a built edge whose output nothing reads costs
+ * nothing. */
+static void net_live(nc_net *net, int last)
+{
+    for (int i = 0; i < net->n_nodes; i++) {
+        net->nodes[i].live = 0;
+        net->nodes[i].grad = 0;
+        net->nodes[i].last_use = -1;
+    }
+    net->nodes[last].live = 1;
+    net->nodes[last].grad = last == net->loss;
+    for (int i = last; i >= 1; i--) {
+        nc_node *nd = &net->nodes[i];
+        if (!nd->live)
+            continue;
+        const nc_op_def *d = nc_op_get(nd->kind);
+        /* A gradient reaches a node only through consumers whose backward
+         * runs; one reached only through shut-out candidates gets none. */
+        nd->grad = nd->grad && nd->needs_grad && d->backward;
+        for (int j = 0; j < nd->n_in; j++) {
+            if (d->input_live && !d->input_live(&nd->a, net->params + nd->w_off,
+                                                net->state + nd->s_off, j))
+                continue;
+            nc_node *src = &net->nodes[nd->in[j]];
+            src->live = 1;
+            if (nd->grad && src->dy) {
+                src->grad = 1;
+                if (src->last_use < i)
+                    src->last_use = i;
+            }
+        }
+    }
+}
+
 nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
                          const int32_t *labels, int n, int train, float *loss)
 {
@@ -411,9 +453,12 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
     /* The input node's buffer is the caller's array, never written. */
     net->nodes[0].y = (float *)x;
     int last = labels ? net->loss : net->output;
+    net_live(net, last);
     nc_exec e;
     for (int i = 1; i <= last; i++) {
         nc_node *nd = &net->nodes[i];
+        if (!nd->live)
+            continue;
         net_exec(net, nd, &e, n, train);
         nc_op_get(nd->kind)->forward(&e);
     }
@@ -471,7 +516,7 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
     for (int i = net->loss; i >= 1; i--) {
         nc_node *nd = &net->nodes[i];
         const nc_op_def *d = nc_op_get(nd->kind);
-        if (!nd->needs_grad || !d->backward)
+        if (!nd->grad)
             continue;
         /* Backward adds into input gradients; each is cleared just before
          * its first writer runs, while the buffer is about to be hot. */
@@ -532,6 +577,34 @@ double nc_net_macs(const nc_net *net)
         m += d->macs(&nd->a, shp, nd->out);
     }
     return m;
+}
+
+nc_status nc_net_node(const nc_net *net, int i, nc_net_node_info *info)
+{
+    if (i < 0 || i >= net->n_nodes)
+        return NC_ERR_RANGE;
+    const nc_node *nd = &net->nodes[i];
+    memset(info, 0, sizeof *info);
+    info->kind = nd->kind;
+    info->attr = nd->a;
+    info->n_in = nd->n_in;
+    for (int j = 0; j < nd->n_in; j++) {
+        info->in[j] = nd->in[j];
+        info->in_shape[j] = net->nodes[nd->in[j]].out;
+    }
+    info->out = nd->out;
+    info->w_off = nd->w_off;
+    info->n_w = nd->n_w;
+    info->s_off = nd->s_off;
+    info->n_s = nd->n_s;
+    return NC_OK;
+}
+
+void nc_net_set_bn_momentum(nc_net *net, float momentum)
+{
+    for (int i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].kind == NC_OP_BATCHNORM)
+            net->nodes[i].a.momentum = momentum;
 }
 
 int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n)

@@ -6,7 +6,9 @@
  * (softmax cross-entropy on the output node), lays all parameters out in one
  * flat buffer (with a parallel gradient buffer) and all running statistics in
  * one flat state buffer, and allocates every activation and scratch buffer
- * once for the largest batch: training steps never call malloc.
+ * once for the largest batch: training steps never call malloc. A forward
+ * runs only the nodes its result depends on: dead ends, and candidates a
+ * mix node's gates shut out, are skipped (and so is their backward).
  *
  *     nc_net *net = nc_net_new();
  *     int x = nc_net_input(ctx, net, (nc_shape){1, 28, 28});
@@ -54,6 +56,10 @@ int nc_net_flatten(nc_ctx *ctx, nc_net *net, int in);
 int nc_net_sum(nc_ctx *ctx, nc_net *net, int n_in, const int *in);
 int nc_net_zero(nc_ctx *ctx, nc_net *net, int in, int stride);
 int nc_net_identity(nc_ctx *ctx, nc_net *net, int in);
+/* A supernet edge over n_in candidate outputs (core/ops/mix.c); alpha = 1
+ * gives it DARTS architecture weights as parameters. Its gates live in the
+ * node's state: mask[n_in] then a hard flag (nc_net_node gives s_off). */
+int nc_net_mix(nc_ctx *ctx, nc_net *net, int n_in, const int *in, int alpha);
 
 /* Ends building: `output` is the logits node (shape (F,1,1)); a loss node is
  * appended; buffers are allocated for batches of up to n_max. The net runs
@@ -103,6 +109,28 @@ int nc_net_threads(const nc_net *net);
 struct nc_pool *nc_net_pool(nc_net *net);
 /* Bytes of activation, gradient and scratch memory held by the net. */
 size_t nc_net_bytes(const nc_net *net);
+
+/* What one node is, for code that maps parameters between nets (weight
+ * sharing, export). Offsets and sizes are in floats into nc_net_params /
+ * nc_net_state. */
+typedef struct nc_net_node_info {
+    nc_op_kind kind;
+    nc_attr attr;
+    int n_in;
+    int in[NC_MAX_IN];          /* input node ids */
+    nc_shape in_shape[NC_MAX_IN];
+    nc_shape out;
+    size_t w_off, n_w;          /* parameters (0 before finalize) */
+    size_t s_off, n_s;          /* state, e.g. BN running mean then var */
+} nc_net_node_info;
+
+/* Fills *info for node i (0..nc_net_n_nodes-1); NC_ERR_RANGE otherwise. */
+nc_status nc_net_node(const nc_net *net, int i, nc_net_node_info *info);
+
+/* Sets the running-statistics momentum of every batch-norm node (PyTorch
+ * meaning; must be in (0, 1]). BN recalibration uses 1/(t+1) at batch t,
+ * which makes the running stats the plain average over the batches seen. */
+void nc_net_set_bn_momentum(nc_net *net, float momentum);
 
 /* Counts arg-max hits of the last forward's logits against labels[0..n). */
 int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n);

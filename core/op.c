@@ -17,6 +17,7 @@ static const nc_op_def *const nc_op_table[NC_OP_COUNT] = {
     [NC_OP_IDENTITY] = &nc_op_identity_def,
     [NC_OP_FLATTEN] = &nc_op_flatten_def,
     [NC_OP_SOFTMAX_XENT] = &nc_op_softmax_xent_def,
+    [NC_OP_MIX] = &nc_op_mix_def,
 };
 
 const nc_op_def *nc_op_get(nc_op_kind k)

@@ -52,6 +52,9 @@ typedef enum nc_op_kind {
     NC_OP_FLATTEN,       /* 1 input (c,h,w) -> (c*h*w,1,1), PyTorch order */
     NC_OP_SOFTMAX_XENT,  /* 1 input of logits (F,1,1); output (1,1,1) per
                             sample: the cross-entropy with e->labels */
+    NC_OP_MIX,           /* 1..NC_MAX_IN inputs of equal shape, cout = their
+                            count, bias = 1 for DARTS weights alpha; the
+                            weighted sum of a supernet edge (ops/mix.c) */
     NC_OP_COUNT
 } nc_op_kind;
 
@@ -72,7 +75,8 @@ typedef struct nc_attr {
     int stride;      /* conv/pool/zero: stride (0 is read as 1) */
     int pad;         /* conv/pool: zero padding on each side */
     int groups;      /* conv2d: groups (0 is read as 1; cin for depthwise) */
-    int bias;        /* conv2d/linear: 1 if the op has a bias */
+    int bias;        /* conv2d/linear: 1 if the op has a bias; mix: 1 if
+                        it has architecture weights alpha */
     int affine;      /* batchnorm: 1 if gamma/beta are learned */
     int count_pad;   /* avgpool: 1 to divide by k*k (PyTorch's
                         count_include_pad), 0 to count real pixels only */
@@ -140,6 +144,11 @@ typedef struct nc_op_def {
     /* Multiply-accumulates per sample of the forward pass (the convention of
      * NB201 and most NAS papers; 0 for ops without MACs). NULL means 0. */
     double (*macs)(const nc_attr *a, const nc_shape *in, nc_shape out);
+    /* 0 if input j is not read in the node's current configuration (given
+     * its parameters w and state), so the net may skip the nodes that only
+     * feed it. NULL: every input is read. */
+    int (*input_live)(const nc_attr *a, const float *w, const float *state,
+                      int j);
 } nc_op_def;
 
 /* The row of kind k, or NULL if k is out of range. */

@@ -418,6 +418,11 @@ static int reduction(nc_ctx *ctx, nc_net *net, int x, int cout)
     return nc_net_sum(ctx, net, 2, t);
 }
 
+static int plain_cell(nc_ctx *ctx, nc_net *net, int x, int C, void *ud)
+{
+    return cell(ctx, net, x, ud, C);
+}
+
 int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
                    const nc_nb201_arch *a, int C, int N, int n_classes)
 {
@@ -430,6 +435,20 @@ int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
     if (!nc_nb201_valid(a)) {
         nc_fail(ctx, NC_ERR_INVAL, "nb201: architecture has an op code out of "
                 "range (0..%d)", NC_NB201_N_OPS - 1);
+        return -1;
+    }
+    return nc_nb201_build_skeleton(ctx, net, input_node, C, N, n_classes,
+                                   plain_cell, (void *)a);
+}
+
+int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
+                            int N, int n_classes, nc_nb201_cell_fn cell_fn,
+                            void *ud)
+{
+    if (input_node < 0)
+        return -1;
+    if (!net || !cell_fn) {
+        nc_fail(ctx, NC_ERR_INVAL, "nb201: no net or no cell builder given");
         return -1;
     }
     if (C < 1 || C > INT_MAX / 4 || N < 0 || n_classes < 1) {
@@ -455,7 +474,7 @@ int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
         if (stage > 0)
             h = reduction(ctx, net, h, c);
         for (int i = 0; i < N && h >= 0; i++)
-            h = cell(ctx, net, h, a, c);
+            h = cell_fn(ctx, net, h, c, ud);
     }
     h = nc_net_relu(ctx, net, nc_net_bn(ctx, net, h, 1));
     h = nc_net_gap(ctx, net, h);

@@ -115,6 +115,18 @@ int nc_nb201_count_op(const nc_nb201_arch *a, int op);
 int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
                    const nc_nb201_arch *a, int C, int N, int n_classes);
 
+/* Builds one cell at width C on node x and returns its output node (same
+ * shape as x), or -1 with the reason in ctx. */
+typedef int (*nc_nb201_cell_fn)(nc_ctx *ctx, nc_net *net, int x, int C,
+                                void *ud);
+
+/* The same network with every cell made by cell_fn (a supernet's cells
+ * hold every candidate op; supernet/super_nb201.c). Same checks and
+ * errors as nc_nb201_build. */
+int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
+                            int N, int n_classes, nc_nb201_cell_fn cell_fn,
+                            void *ud);
+
 /* The parameter count of that network, from the channel sizes alone (no net
  * is built); 0 if an argument is invalid. Equals nc_net_n_params of the
  * finalized net; for C=16, N=5, in_c=3, 10 classes it is

@@ -442,6 +442,62 @@ START_TEST(test_shape_errors)
 }
 END_TEST
 
+START_TEST(test_mix)
+{
+    nc_shape in[4] = { { 2, 3, 3 }, { 2, 3, 3 }, { 2, 3, 3 }, { 2, 3, 3 } };
+    nc_attr soft = { .cout = 4, .bias = 1 }, plain = { .cout = 3 };
+    /* Soft mode: gradients of the inputs and of alpha (the DARTS case). */
+    nc_test_gradcheck(NC_OP_MIX, &soft, 4, in, 3, 1, NULL, 1e-3);
+    nc_test_gradcheck(NC_OP_MIX, &plain, 3, in, 3, 1, NULL, 1e-3);
+    nc_trun r;
+    nc_trun_init(&r, NC_OP_MIX, &soft, 4, in, 2, 1);
+    for (int k = 0; k < 4; k++)
+        nc_test_fill_normal(r.x[k], r.nx[k], 40 + (uint64_t)k);
+    float alpha[4] = { 0.5f, -1.0f, 2.0f, 0.0f }, s[4], z = 0;
+    memcpy(r.w, alpha, sizeof alpha);
+    for (int k = 0; k < 4; k++)
+        z += s[k] = expf(alpha[k] - 2.0f);
+    /* Mask out input 1 (DARTS-PT's "edge without this op"): the others keep
+     * their softmax weights, not renormalized, and input 1 is not live. */
+    r.state[1] = 0.0f;
+    r.d->forward(&r.e);
+    for (size_t i = 0; i < r.ny; i++) {
+        float want = s[0] / z * r.x[0][i] + s[2] / z * r.x[2][i] +
+                     s[3] / z * r.x[3][i];
+        ck_assert_float_eq_tol(r.y[i], want, 1e-5f);
+    }
+    ck_assert(!r.d->input_live(&r.a, r.w, r.state, 1));
+    ck_assert(r.d->input_live(&r.a, r.w, r.state, 2));
+    /* Masked alpha gets the gradient of w_1 = 0 through the softmax sum. */
+    nc_test_fill_normal(r.dy, r.ny, 50);
+    memset(r.dw, 0, r.nw * sizeof(float));
+    for (int k = 0; k < 4; k++)
+        memset(r.dx[k], 0, r.nx[k] * sizeof(float));
+    r.d->backward(&r.e);
+    for (size_t i = 0; i < r.nx[1]; i++)
+        ck_assert_float_eq(r.dx[1][i], 0.0f);
+    /* Hard mode, one gate: exactly that input, and alpha gets nothing. */
+    for (int k = 0; k < 4; k++)
+        r.state[k] = k == 2;
+    r.state[4] = 1.0f;
+    r.d->forward(&r.e);
+    ck_assert(memcmp(r.y, r.x[2], r.ny * sizeof(float)) == 0);
+    memset(r.dw, 0, r.nw * sizeof(float));
+    r.d->backward(&r.e);
+    for (int k = 0; k < 4; k++)
+        ck_assert_float_eq(r.dw[k], 0.0f);
+    /* No gate open: zeros. */
+    r.state[2] = 0.0f;
+    r.d->forward(&r.e);
+    for (size_t i = 0; i < r.ny; i++)
+        ck_assert_float_eq(r.y[i], 0.0f);
+    nc_trun_free(&r);
+    /* cout must count the inputs. */
+    nc_attr wrong = { .cout = 2 };
+    expect_inval(NC_OP_MIX, &wrong, 3, in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ops_misc");
@@ -452,6 +508,7 @@ int main(void)
     tcase_add_test(tc, test_relu);
     tcase_add_test(tc, test_identity);
     tcase_add_test(tc, test_sum);
+    tcase_add_test(tc, test_mix);
     tcase_add_test(tc, test_flatten);
     tcase_add_test(tc, test_zero);
     tcase_add_test(tc, test_softmax_xent_gradcheck);

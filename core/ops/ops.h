@@ -20,6 +20,7 @@ extern const nc_op_def nc_op_zero_def;
 extern const nc_op_def nc_op_identity_def;
 extern const nc_op_def nc_op_flatten_def;
 extern const nc_op_def nc_op_softmax_xent_def;
+extern const nc_op_def nc_op_mix_def;
 
 /* Shared shape checks for single-input ops; they fill ctx on failure. */
 nc_status nc_op_shape_same(nc_ctx *ctx, const nc_attr *a, int n_in,
