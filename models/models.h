@@ -6,6 +6,14 @@
  *          linear 128-ReLU, linear classes
  *   nb201  the NAS-Bench-201 network of an architecture string (arch), with
  *          C channels in the first stage and N cells per stage
+ *   mlp    with an architecture string of the mlp search space
+ *          ("mlp:d=2:w=64,32:act=relu"): that space's net instead
+ *   mbv    the net of an mbv search-space architecture string
+ *          (supernet/spaces.h), e.g. "mbv:d=1,1,1,1:w=16,24,40,64:k=3,3,3,3:e=3,3,3,3"
+ *
+ * The search-space models exist so that a campaign can train any proposed
+ * architecture as an ordinary training run (search/eval_scratch.c): the run
+ * config names model and arch, and a resumed run rebuilds the same net.
  *
  *     nc_model_opts mo = nc_model_defaults();
  *     mo.in = (nc_shape){1, 28, 28};
@@ -27,8 +35,16 @@ typedef struct nc_model_opts {
 
 nc_model_opts nc_model_defaults(void);
 
+/* Checks that model `name` exists and takes (nb201, mbv: needs; mlp: may
+ * take; cnn: refuses) the architecture string arch (NULL or "" for none),
+ * without parsing it: training configs are validated with this before data
+ * is loaded. NC_ERR_INVAL with the messages "model: unknown model ..." or
+ * "arch: model X needs/takes no architecture string". */
+nc_status nc_model_check(nc_ctx *ctx, const char *name, const char *arch);
+
 /* Builds and finalizes model `name` for batches of up to n_max; arch is the
- * architecture string for nb201 (ignored otherwise, may be NULL). Parameters
+ * architecture string for nb201 and mbv, and optionally for mlp (NULL or ""
+ * for none). Parameters
  * are not initialized. Errors: NC_ERR_INVAL (unknown model, missing or
  * malformed arch, input too small), NC_ERR_NOMEM. *out owned by the caller. */
 nc_status nc_model_build(nc_ctx *ctx, const char *name, const char *arch,

@@ -42,12 +42,12 @@ static int one_of(const char *s, const char *const *names)
 
 nc_status nc_train_cfg_validate(nc_ctx *ctx, const nc_train_cfg *c)
 {
-    static const char *const models[] = { "mlp", "cnn", "nb201", NULL };
     static const char *const optims[] = { "sgd", "adam", NULL };
     static const char *const scheds[] = { "cosine", "step", "const", NULL };
-    if (!one_of(c->model, models))
-        return nc_fail(ctx, NC_ERR_INVAL, "model: unknown model '%s' (known: %s)",
-                       c->model, nc_model_names());
+    /* models/ knows which models exist and which take an arch string. */
+    nc_status mst = nc_model_check(ctx, c->model, c->arch);
+    if (mst)
+        return mst;
     if (!nc_dataset_default_dir(c->dataset))
         return nc_fail(ctx, NC_ERR_INVAL, "dataset: unknown data set '%s' (known: "
                        "fashion-mnist, mnist, cifar10, cifar100)", c->dataset);
@@ -57,12 +57,6 @@ nc_status nc_train_cfg_validate(nc_ctx *ctx, const nc_train_cfg *c)
     if (!one_of(c->schedule, scheds))
         return nc_fail(ctx, NC_ERR_INVAL, "schedule: unknown schedule '%s' "
                        "(known: cosine, step, const)", c->schedule);
-    if (strcmp(c->model, "nb201") == 0 && !c->arch[0])
-        return nc_fail(ctx, NC_ERR_INVAL, "arch: model nb201 needs an "
-                       "architecture string");
-    if (strcmp(c->model, "nb201") != 0 && c->arch[0])
-        return nc_fail(ctx, NC_ERR_INVAL, "arch: model %s takes no architecture "
-                       "string", c->model);
     struct { const char *name; long v, lo, hi; } ints[] = {
         { "epochs", c->epochs, 1, 100000 },
         { "batch", c->batch, 1, 65536 },
