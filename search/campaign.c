@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "search/evaluator.h"
+#include "search/latency.h"
 #include "search/pareto.h"
-#include "search/table.h"
-#include "supernet/nb201.h"
 #include "supernet/spaces.h"
 
 static double now_seconds(void)
@@ -32,75 +32,102 @@ static const char *origin_name(nc_origin o)
 }
 
 /* Everything a trial's evaluation needs, set up once per (re)start. */
-typedef struct evaluator {
+typedef struct session {
     const nc_campaign_cfg *cfg;
     const nc_space *sp;
-    nc_table *table;
+    const nc_evaluator_vt *vt;
+    void *ev;                  /* the evaluator's state */
+    nc_latency_table *lat;     /* latency objective only */
     nc_shape in;
     int n_classes;
-} evaluator;
+    int need_cost, need_lat;
+} session;
 
-/* Refuses, before any trial is run, what cannot be evaluated yet: failing
- * at trial 0 rather than after a long search keeps the store clean. */
-static nc_status evaluator_open(nc_ctx *ctx, const nc_campaign_cfg *cfg,
-                                evaluator *ev)
+static void session_init(const nc_campaign_cfg *cfg, session *s)
 {
-    memset(ev, 0, sizeof *ev);
-    ev->cfg = cfg;
-    ev->sp = nc_space_find(cfg->space);
-    if (!ev->sp)
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    nc_eval_data_shape(cfg->dataset, &s->in, &s->n_classes);
+    for (int i = 0; i < cfg->n_obj; i++) {
+        s->need_cost |= cfg->obj[i] == NC_OBJ_PARAMS || cfg->obj[i] == NC_OBJ_FLOPS;
+        s->need_lat |= cfg->obj[i] == NC_OBJ_LATENCY;
+    }
+}
+
+/* Refuses, before any run exists, what cannot be evaluated: failing at
+ * campaign creation rather than after a long search keeps the store
+ * clean. */
+static nc_status session_check(nc_ctx *ctx, const nc_campaign_cfg *cfg)
+{
+    session s;
+    session_init(cfg, &s);
+    s.sp = nc_space_find(cfg->space);
+    if (!s.sp)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: unknown space '%s'",
                        cfg->space);
-    if (cfg->evaluator != NC_EVAL_TABLE)
-        return nc_fail(ctx, NC_ERR_INVAL, "campaign: evaluator '%s' is not "
-                       "implemented yet (only 'table' is)",
-                       nc_campaign_evaluator_name(cfg->evaluator));
-    for (int i = 0; i < cfg->n_obj; i++)
-        if (cfg->obj[i] == NC_OBJ_LATENCY)
-            return nc_fail(ctx, NC_ERR_INVAL, "campaign: latency objective needs "
-                           "the latency evaluator (not yet implemented)");
-    /* Cost objectives are counted on the network the data set implies. */
-    if (strcmp(cfg->dataset, "mnist") == 0 ||
-        strcmp(cfg->dataset, "fashion") == 0 ||
-        strcmp(cfg->dataset, "fashion-mnist") == 0)
-        ev->in = (nc_shape){ 1, 28, 28 };
-    else
-        ev->in = (nc_shape){ 3, 32, 32 };
-    ev->n_classes = strcmp(cfg->dataset, "cifar100") == 0 ? 100 : 10;
-    return nc_table_load(ctx, cfg->table_file, cfg->select_metric,
-                         cfg->report_metric, ev->sp, &ev->table);
+    nc_status st = nc_evaluator_find(ctx, cfg->evaluator, &s.vt);
+    if (!st)
+        st = s.vt->check(ctx, cfg, s.sp);
+    if (!st && s.need_lat)
+        st = nc_eval_latency_check(ctx, cfg, s.sp);
+    return st;
 }
 
-static void evaluator_close(evaluator *ev)
+/* Opens the evaluator and the latency table of campaign `run`; both may do
+ * their resumable first-session work here. */
+static nc_status session_open(nc_ctx *ctx, nc_store *db, int64_t run,
+                              const nc_campaign_cfg *cfg, session *s)
 {
-    nc_table_free(ev->table);
-    ev->table = NULL;
-}
-
-/* Objective values (raw, in their own direction) and metrics of *a. */
-static nc_status evaluate(nc_ctx *ctx, const evaluator *ev, const nc_arch *a,
-                          double *obj, double *select, double *report)
-{
-    nc_status st = nc_table_lookup(ctx, ev->table, a, select, report);
+    session_init(cfg, s);
+    s->sp = nc_space_find(cfg->space);
+    if (!s->sp)
+        return nc_fail(ctx, NC_ERR_INVAL, "campaign: unknown space '%s'",
+                       cfg->space);
+    nc_status st = nc_evaluator_find(ctx, cfg->evaluator, &s->vt);
     if (st)
         return st;
-    const nc_campaign_cfg *c = ev->cfg;
-    int need_cost = 0;
-    for (int i = 0; i < c->n_obj; i++)
-        need_cost |= c->obj[i] == NC_OBJ_PARAMS || c->obj[i] == NC_OBJ_FLOPS;
+    if (s->need_lat &&
+        (st = nc_eval_latency_open(ctx, db, run, cfg, s->sp, &s->lat)))
+        return st;
+    return s->vt->open(ctx, db, run, cfg, s->sp, &s->ev);
+}
+
+static void session_close(session *s)
+{
+    if (s->vt)
+        s->vt->close(s->ev);
+    s->ev = NULL;
+    nc_latency_table_free(s->lat);
+    s->lat = NULL;
+}
+
+/* Objective values (raw, in their own direction) of trial t's *a into obj,
+ * the evaluator's metrics into *r, the predicted latency (NaN if not an
+ * objective) into *lat_ms. */
+static nc_status evaluate(nc_ctx *ctx, const session *s, int64_t t,
+                          const nc_arch *a, double *obj, nc_eval_result *r,
+                          double *lat_ms)
+{
+    *lat_ms = NAN;
+    nc_status st = s->vt->evaluate(ctx, s->ev, t, a, r);
+    if (st || r->failed)
+        return st;
+    const nc_campaign_cfg *c = s->cfg;
     size_t params = 0;
     double macs = 0;
-    if (need_cost) {
-        st = nc_space_cost(ev->sp, ctx, a, ev->in, ev->n_classes, &params, &macs);
-        if (st)
-            return st;
-    }
+    if (s->need_cost &&
+        (st = nc_space_cost(s->sp, ctx, a, s->in, s->n_classes, &params, &macs)))
+        return st;
+    if (s->need_lat &&
+        (st = nc_latency_table_predict(ctx, s->lat, s->sp, a, s->in,
+                                       s->n_classes, lat_ms)))
+        return st;
     for (int i = 0; i < c->n_obj; i++) {
         switch (c->obj[i]) {
-        case NC_OBJ_ACCURACY: obj[i] = *select; break;
+        case NC_OBJ_ACCURACY: obj[i] = r->select; break;
         case NC_OBJ_PARAMS: obj[i] = (double)params; break;
         case NC_OBJ_FLOPS: obj[i] = macs; break;   /* multiply-accumulates */
-        case NC_OBJ_LATENCY: obj[i] = NAN; break;  /* refused in open */
+        case NC_OBJ_LATENCY: obj[i] = *lat_ms; break;
         }
     }
     return NC_OK;
@@ -117,6 +144,16 @@ static void told_values(const nc_campaign_cfg *c, const double *raw, double *out
             nc_campaign_objective_minimized(c->obj[i]))
             out[i] = -raw[i];
     }
+}
+
+/* What the strategy is told for a failed trial: the worst possible value in
+ * each objective, so that it is never selected. */
+static void failed_values(const nc_campaign_cfg *c, double *out)
+{
+    for (int k = 0; k < c->n_obj; k++)
+        out[k] = c->strategy == NC_STRATEGY_NSGA2 &&
+                 nc_campaign_objective_minimized(c->obj[k]) ? INFINITY
+                                                            : -INFINITY;
 }
 
 double nc_campaign_trial_metric(const nc_trial_rec *t, const char *name)
@@ -244,12 +281,9 @@ nc_status nc_campaign_create(nc_ctx *ctx, nc_store *db,
     nc_status st = nc_campaign_cfg_validate(ctx, cfg);
     if (st)
         return st;
-    /* Opening the evaluator once here refuses a missing table or an
-     * unimplemented evaluator before a run exists that could never finish. */
-    evaluator ev;
-    st = evaluator_open(ctx, cfg, &ev);
-    evaluator_close(&ev);
-    if (st)
+    /* Refuses a missing table or an unimplemented evaluator before a run
+     * exists that could never finish. */
+    if ((st = session_check(ctx, cfg)))
         return st;
     char *js = nc_campaign_cfg_to_json(cfg);
     if (!js)
@@ -289,10 +323,7 @@ static nc_status replay(nc_ctx *ctx, const nc_campaign_cfg *cfg,
             told_values(cfg, t->obj, told);
         } else {
             /* A failed trial is the worst possible, as when it was told. */
-            for (int k = 0; k < cfg->n_obj; k++)
-                told[k] = cfg->strategy == NC_STRATEGY_NSGA2 &&
-                          nc_campaign_objective_minimized(cfg->obj[k])
-                              ? INFINITY : -INFINITY;
+            failed_values(cfg, told);
         }
         st = nc_strategy_tell_multi(ctx, s, i, &a, told, cfg->n_obj);
         if (st)
@@ -301,47 +332,78 @@ static nc_status replay(nc_ctx *ctx, const nc_campaign_cfg *cfg,
     return NC_OK;
 }
 
+/* The trial's metrics JSON: the select and report metrics under their
+ * configured names, the evaluator's extras, and latency_ms when latency is
+ * an objective. NaN (a failed trial) is null. NULL if out of memory. */
+static char *metrics_json(const nc_campaign_cfg *c, const nc_eval_result *r,
+                          double lat_ms)
+{
+    size_t n = 2 * NC_CAMPAIGN_NAME_MAX + NC_EVAL_EXTRA_MAX + 160, l = 0;
+    char *m = malloc(n);
+    if (!m)
+        return NULL;
+    char v[40];
+    l += (size_t)snprintf(m + l, n - l, "{\"%s\": ", c->select_metric);
+    snprintf(v, sizeof v, isfinite(r->select) ? "%.17g" : "null", r->select);
+    l += (size_t)snprintf(m + l, n - l, "%s", v);
+    if (strcmp(c->select_metric, c->report_metric) != 0) {
+        snprintf(v, sizeof v, isfinite(r->report) ? "%.17g" : "null", r->report);
+        l += (size_t)snprintf(m + l, n - l, ", \"%s\": %s", c->report_metric, v);
+    }
+    if (r->extra[0])
+        l += (size_t)snprintf(m + l, n - l, ", %s", r->extra);
+    if (isfinite(lat_ms))
+        l += (size_t)snprintf(m + l, n - l, ", \"latency_ms\": %.17g", lat_ms);
+    snprintf(m + l, n - l, "}");
+    return m;
+}
+
 /* Evaluates and stores trial t, then tells the strategy. The trial is put
  * before the tell so that what the strategy knows is never ahead of the
- * store: a kill between the two loses nothing on replay. */
+ * store: a kill between the two loses nothing on replay. *failed is set for
+ * a trial the evaluator reports as failed (stored without objectives). */
 static nc_status one_trial(nc_ctx *ctx, nc_store *db, int64_t run,
-                           const evaluator *ev, nc_strategy *s, int64_t t,
-                           double *obj, double *secs)
+                           const session *ss, nc_strategy *s, int64_t t,
+                           double *obj, int *failed, double *secs)
 {
-    const nc_campaign_cfg *c = ev->cfg;
+    const nc_campaign_cfg *c = ss->cfg;
     nc_proposal p;
     nc_status st = nc_strategy_ask(ctx, s, t, &p);
     if (st)
         return st;
-    double t0 = now_seconds(), sel = NAN, rep = NAN;
-    st = evaluate(ctx, ev, &p.arch, obj, &sel, &rep);
+    double t0 = now_seconds(), lat_ms = NAN;
+    nc_eval_result r;
+    st = evaluate(ctx, ss, t, &p.arch, obj, &r, &lat_ms);
     if (st)
         return st;
+    *failed = r.failed;
     *secs = now_seconds() - t0;
     char arch[NC_ARCH_STR_MAX];
-    if (ev->sp->format(ev->sp, &p.arch, arch, sizeof arch) < 0)
+    if (ss->sp->format(ss->sp, &p.arch, arch, sizeof arch) < 0)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: cannot format the "
                        "architecture of trial %lld", (long long)t);
-    char metrics[2 * NC_CAMPAIGN_NAME_MAX + 96];
-    if (strcmp(c->select_metric, c->report_metric) == 0)
-        snprintf(metrics, sizeof metrics, "{\"%s\": %.17g}", c->select_metric,
-                 sel);
-    else
-        snprintf(metrics, sizeof metrics, "{\"%s\": %.17g, \"%s\": %.17g}",
-                 c->select_metric, sel, c->report_metric, rep);
+    char *metrics = r.failed ? NULL : metrics_json(c, &r, lat_ms);
+    if (!r.failed && !metrics)
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
     nc_trial_rec rec = { .trial = (int)t, .arch = arch,
                          .origin = origin_name(p.origin),
                          .parent1 = p.n_parents > 0 ? p.parents[0] : -1,
                          .parent2 = p.n_parents > 1 ? p.parents[1] : -1,
-                         .status = "done", .n_obj = c->n_obj,
-                         .metrics_json = metrics, .seconds = *secs };
-    for (int k = 0; k < c->n_obj; k++)
+                         .status = r.failed ? "failed" : "done",
+                         .n_obj = r.failed ? 0 : c->n_obj,
+                         .metrics_json = r.failed ? "{}" : metrics,
+                         .seconds = *secs };
+    for (int k = 0; !r.failed && k < c->n_obj; k++)
         rec.obj[k] = obj[k];
     st = nc_store_trial_put(ctx, db, run, &rec);
+    free(metrics);
     if (st)
         return st;
     double told[NC_MAX_OBJ];
-    told_values(c, obj, told);
+    if (r.failed)
+        failed_values(c, told);
+    else
+        told_values(c, obj, told);
     return nc_strategy_tell_multi(ctx, s, t, &p.arch, told, c->n_obj);
 }
 
@@ -394,19 +456,19 @@ nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
         (st = nc_campaign_cfg_validate(ctx, &cfg)))
         return st;
 
-    evaluator ev;
+    session ss;
     nc_strategy *s = NULL;
     nc_trial_rec *recs = NULL;
     int n = 0;
-    st = evaluator_open(ctx, &cfg, &ev);
+    st = session_open(ctx, db, run, &cfg, &ss);
     if (!st) {
         nc_strategy_cfg scfg = nc_campaign_strategy_cfg(&cfg);
-        st = nc_strategy_new(ctx, cfg.strategy, ev.sp, &scfg, &s);
+        st = nc_strategy_new(ctx, cfg.strategy, ss.sp, &scfg, &s);
     }
     if (!st)
         st = nc_store_trials(ctx, db, run, &recs, &n);
     if (!st)
-        st = replay(ctx, &cfg, ev.sp, s, run, recs, n);
+        st = replay(ctx, &cfg, ss.sp, s, run, recs, n);
 
     /* The running best, for progress only; the stored result comes from
      * nc_campaign_summarize over the store. */
@@ -420,18 +482,20 @@ nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
     for (int64_t t = n; !st && t < cfg.budget &&
                         (max_trials < 0 || t - n < max_trials); t++) {
         double obj[NC_MAX_OBJ], secs = 0;
-        st = one_trial(ctx, db, run, &ev, s, t, obj, &secs);
+        int failed = 0;
+        st = one_trial(ctx, db, run, &ss, s, t, obj, &failed, &secs);
         if (st)
             break;
         secs_all += secs;
-        if (isnan(best) || (mini ? obj[0] < best : obj[0] > best))
+        if (!failed &&
+            (isnan(best) || (mini ? obj[0] < best : obj[0] > best)))
             best = obj[0];
         if (prog && prog->fn)
             prog->fn(prog->ud, t + 1, cfg.budget, best, secs_all);
     }
     nc_trial_recs_free(recs, n);
     nc_strategy_free(s);
-    evaluator_close(&ev);
+    session_close(&ss);
     nc_campaign_result r;
     memset(&r, 0, sizeof r);
     if (!st)

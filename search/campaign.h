@@ -24,13 +24,20 @@
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
  *                      "file": "...csv", "select": "cifar10_valid",
  *                      "report": "cifar10_test",          (table: file required)
- *                      "epochs": 10, "batch": 128, "lr": 0.05, ... (scratch) },
+ *                      "epochs": 10, "batch": 128, "lr": 0.05, ... (scratch)
+ *                      "valid": 5000 (scratch: held-out training samples) },
  *       "objectives": ["accuracy", "params"],                    (required)
+ *       "latency_table": "lat.csv",   (latency objective, mbv only; "" or
+ *                                      absent: measured at campaign start)
  *       "budget": 150,                                           (required)
  *       "seed": "1",       (a string: a JSON number cannot carry every u64)
  *       "threads": 1 }
  *
- * Relative paths (evaluator.file, data_dir) are taken from the working
+ * select/report name the metrics in each trial's metrics; for the table
+ * evaluator they are columns of its file, for the others they default to
+ * "valid_accuracy" and "test_accuracy" (what those evaluators measure).
+ *
+ * Relative paths (evaluator.file, data_dir, latency_table) are taken from the working
  * directory, not the campaign file's: the examples are run from the
  * repository root, like the tests.
  *
@@ -97,6 +104,11 @@ typedef struct nc_campaign_cfg {
     char select_metric[NC_CAMPAIGN_NAME_MAX];
     char report_metric[NC_CAMPAIGN_NAME_MAX];
     nc_campaign_train scratch_train;       /* scratch evaluator only */
+    int scratch_valid;                     /* scratch: training samples held
+                                            * out for the select metric */
+    char latency_table[NC_CAMPAIGN_PATH_MAX]; /* latency objective: a table
+                                            * from `nasc latency-table`, or ""
+                                            * to build one at campaign start */
     int n_obj;                             /* 1..NC_MAX_OBJ */
     nc_objective obj[NC_MAX_OBJ];
     int64_t budget;                        /* trials */
@@ -106,13 +118,14 @@ typedef struct nc_campaign_cfg {
 
 /* nb201 on cifar10, no supernet, evolution P=10 S=3, table evaluator on
  * cifar10_valid/cifar10_test, objective accuracy, budget 100, seed 1, 1
- * thread. Valid once table_file is set: there is no sensible default file. */
+ * thread; scratch settings 10 epochs, 5000 validation samples; no latency
+ * table file. Valid once table_file is set: there is no sensible default file. */
 nc_campaign_cfg nc_campaign_cfg_defaults(void);
 
 /* Checks names and ranges. NC_ERR_INVAL for an unknown space or data set
  * (listing the known ones) or inconsistent choices (inherited evaluator
  * without a supernet, a table evaluator without a file, a repeated
- * objective); NC_ERR_RANGE naming the field for a value out of range
+ * objective, the latency objective on a space other than mbv); NC_ERR_RANGE naming the field for a value out of range
  * (strategy.sample is checked against the population only for evolution,
  * the one strategy that reads it). */
 nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *cfg);
@@ -163,8 +176,11 @@ int nc_campaign_objective_minimized(nc_objective o);
  *     if (nc_campaign_start(ctx, db, &cfg, NULL, &run, &r)) ...  // new
  *     if (nc_campaign_resume(ctx, db, run, NULL, &r)) ...        // after a kill
  *
- * Only the table evaluator is implemented; "inherited" and "scratch", and
- * the latency objective, fail with NC_ERR_INVAL saying so. */
+ * Evaluators sit behind search/evaluator.h ("table", "scratch"; "inherited"
+ * fails with NC_ERR_INVAL "not implemented yet"). The latency objective is
+ * the prediction of a latency table (search/eval_latency.c) measured or
+ * loaded once when the campaign first runs and stored with it, so every
+ * trial's latency is reproducible; only the mbv space has such a table. */
 
 /* Progress, called after every stored trial; may be NULL. best is the best
  * first-objective value so far. */
@@ -203,8 +219,8 @@ nc_status nc_campaign_create(nc_ctx *ctx, nc_store *db,
  * and campaign are marked done with the result JSON. *res (may be NULL) is
  * filled from all stored trials. NC_ERR_STATE for a run that is not a
  * search or is already done ("campaign N is already done"), or whose stored
- * trials are not 0..n-1; NC_ERR_INVAL for an evaluator or objective not
- * implemented yet; table and store errors as they come. */
+ * trials are not 0..n-1; NC_ERR_INVAL for an evaluator not implemented
+ * yet; evaluator, latency table and store errors as they come. */
 nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
                                const nc_campaign_progress *prog,
                                int64_t max_trials, nc_campaign_result *res);

@@ -54,6 +54,7 @@ nc_campaign_cfg nc_campaign_cfg_defaults(void)
     strcpy(c.select_metric, "cifar10_valid");
     strcpy(c.report_metric, "cifar10_test");
     c.scratch_train = train_defaults(10);
+    c.scratch_valid = 5000;
     c.n_obj = 1;
     c.obj[0] = NC_OBJ_ACCURACY;
     c.budget = 100;
@@ -161,8 +162,14 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
                        "inherited evaluator needs a supernet (supernet.kind spos "
                        "or sandwich)");
     if (c->evaluator == NC_EVAL_SCRATCH &&
-        (st = check_train(ctx, "evaluator", &c->scratch_train)))
+        ((st = check_train(ctx, "evaluator", &c->scratch_train)) ||
+         (st = check_int(ctx, "evaluator.valid", c->scratch_valid, 1, 10000000))))
         return st;
+    if (c->evaluator != NC_EVAL_TABLE &&
+        (!c->select_metric[0] || !c->report_metric[0]))
+        return nc_fail(ctx, NC_ERR_INVAL, "campaign: fields 'evaluator.select' "
+                       "and 'evaluator.report' name the metrics; they cannot "
+                       "be empty");
     if ((st = check_int(ctx, "objectives", c->n_obj, 1, NC_MAX_OBJ)))
         return st;
     for (int i = 0; i < c->n_obj; i++) {
@@ -176,6 +183,12 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
                                "'objectives[%d]': '%s' is listed twice", i,
                                nc_campaign_objective_name(c->obj[i]));
     }
+    for (int i = 0; i < c->n_obj; i++)
+        if (c->obj[i] == NC_OBJ_LATENCY && strcmp(c->space, "mbv") != 0)
+            return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'objectives[%d]': "
+                           "the latency objective is predicted from a latency "
+                           "table, which only the mbv space has (space is "
+                           "'%s')", i, c->space);
     if ((st = check_int(ctx, "budget", c->budget, 1, 1000000000)) ||
         (st = check_int(ctx, "threads", c->threads, 1, 1024)))
         return st;
@@ -221,6 +234,7 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
         cJSON_AddStringToObject(e, "select", c->select_metric);
         cJSON_AddStringToObject(e, "report", c->report_metric);
         train_to_json(e, &c->scratch_train);
+        cJSON_AddNumberToObject(e, "valid", c->scratch_valid);
     }
     cJSON *ob = cJSON_AddArrayToObject(o, "objectives");
     for (int i = 0; ob && i < c->n_obj && i < NC_MAX_OBJ; i++)
@@ -231,6 +245,7 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
     cJSON_AddStringToObject(o, "seed", seed);
     cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON_AddStringToObject(o, "latency_table", c->latency_table);
     char *out = cJSON_Print(o);
     cJSON_Delete(o);
     return out;
@@ -391,13 +406,14 @@ static nc_status get_train(nc_ctx *ctx, const cJSON *o, const char *p,
 static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
 {
     static const char *const top[] = { "space", "dataset", "data_dir", "supernet",
-        "strategy", "evaluator", "objectives", "budget", "seed", "threads", NULL };
+        "strategy", "evaluator", "objectives", "budget", "seed", "threads",
+        "latency_table", NULL };
     static const char *const sn_keys[] = { "kind", "epochs", "batch", "lr",
         "momentum", "weight_decay", NULL };
     static const char *const st_keys[] = { "kind", "population", "sample",
         "crossover", NULL };
     static const char *const ev_keys[] = { "kind", "file", "select", "report",
-        "epochs", "batch", "lr", "momentum", "weight_decay", NULL };
+        "epochs", "batch", "lr", "momentum", "weight_decay", "valid", NULL };
     nc_status st;
     const cJSON *sn, *sg, *ev;
     int k;
@@ -436,13 +452,19 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         (st = get_enum(ctx, ev, "evaluator", "kind", 1, EVALUATORS, &k)))
         return st;
     c->evaluator = (nc_evaluator_kind)k;
+    if (c->evaluator != NC_EVAL_TABLE) {
+        /* What the training evaluators measure; a file may rename them. */
+        strcpy(c->select_metric, "valid_accuracy");
+        strcpy(c->report_metric, "test_accuracy");
+    }
     if ((st = get_str(ctx, ev, "evaluator", "file", c->evaluator == NC_EVAL_TABLE,
                       c->table_file, sizeof c->table_file)) ||
         (st = get_str(ctx, ev, "evaluator", "select", 0, c->select_metric,
                       sizeof c->select_metric)) ||
         (st = get_str(ctx, ev, "evaluator", "report", 0, c->report_metric,
                       sizeof c->report_metric)) ||
-        (st = get_train(ctx, ev, "evaluator", &c->scratch_train)))
+        (st = get_train(ctx, ev, "evaluator", &c->scratch_train)) ||
+        (st = get_int(ctx, ev, "evaluator", "valid", 0, &c->scratch_valid)))
         return st;
 
     const cJSON *ob = cJSON_GetObjectItemCaseSensitive(o, "objectives");
@@ -472,7 +494,9 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
     c->n_obj = n;
 
     if ((st = get_i64(ctx, o, "", "budget", 1, &c->budget, 9007199254740991.0)) ||
-        (st = get_int(ctx, o, "", "threads", 0, &c->threads)))
+        (st = get_int(ctx, o, "", "threads", 0, &c->threads)) ||
+        (st = get_str(ctx, o, "", "latency_table", 0, c->latency_table,
+                      sizeof c->latency_table)))
         return st;
     const cJSON *sd = cJSON_GetObjectItemCaseSensitive(o, "seed");
     if (sd) {

@@ -98,8 +98,9 @@ c = json.load(open("example.json"))
 del c["budget"]
 json.dump(c, open("nobudget.json", "w"))
 c = json.load(open("example.json"))
-c["evaluator"] = {"kind": "scratch"}
-json.dump(c, open("scratch.json", "w"))
+c["evaluator"] = {"kind": "inherited"}
+c["supernet"] = {"kind": "spos"}
+json.dump(c, open("inherited.json", "w"))
 PY
 expect 2 search --config badstrat.json --db bad.db
 err_has "annealing"
@@ -107,7 +108,7 @@ expect 2 search --config nobudget.json --db bad.db
 err_has "budget"
 expect 3 search --config missing.json --db bad.db
 err_has "missing.json"
-expect 2 search --config scratch.json --db bad.db
+expect 2 search --config inherited.json --db bad.db
 err_has "not implemented yet"
 expect 2 search --db bad.db
 err_has "--config"

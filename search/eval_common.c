@@ -1,0 +1,45 @@
+/*
+ * eval_common.c — what the evaluators share (search/evaluator.h): picking
+ * one by kind, per-trial seeds, and the data set's input shape.
+ */
+#include "search/evaluator.h"
+
+#include <string.h>
+
+#include "core/rng.h"
+
+nc_status nc_evaluator_find(nc_ctx *ctx, nc_evaluator_kind k,
+                            const nc_evaluator_vt **out)
+{
+    *out = NULL;
+    switch (k) {
+    case NC_EVAL_TABLE: *out = nc_evaluator_table(); break;
+    case NC_EVAL_SCRATCH: *out = nc_evaluator_scratch(); break;
+    case NC_EVAL_INHERITED: break;
+    }
+    if (!*out)
+        return nc_fail(ctx, NC_ERR_INVAL, "campaign: evaluator '%s' is not "
+                       "implemented yet (implemented: table, scratch)",
+                       nc_campaign_evaluator_name(k));
+    return NC_OK;
+}
+
+uint64_t nc_eval_trial_seed(uint64_t seed, int64_t trial)
+{
+    /* The sampling purpose with bit 40 of the index set: strategies use
+     * indices below the budget (at most 1e9 < 2^40), so these streams never
+     * coincide with a proposal's. */
+    nc_rng r = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_SAMPLE,
+                                           (UINT64_C(1) << 40) + (uint64_t)trial));
+    return nc_rng_u64(&r);
+}
+
+void nc_eval_data_shape(const char *dataset, nc_shape *in, int *n_classes)
+{
+    if (strcmp(dataset, "mnist") == 0 || strcmp(dataset, "fashion") == 0 ||
+        strcmp(dataset, "fashion-mnist") == 0)
+        *in = (nc_shape){ 1, 28, 28 };
+    else
+        *in = (nc_shape){ 3, 32, 32 };
+    *n_classes = strcmp(dataset, "cifar100") == 0 ? 100 : 10;
+}
