@@ -1,0 +1,297 @@
+/*
+ * test_eval_scratch.c — the scratch evaluator (search/eval_scratch.c) on a
+ * tiny synthetic Fashion-MNIST-shaped data set the test writes: a campaign
+ * in the mlp space trains one marked run per trial; two campaigns with the
+ * same config give the same trials; a campaign stopped part-way (max_trials)
+ * and continued gives the same trials; and one whose trial is interrupted
+ * after its first epoch (an SQLite trigger makes the second epoch's commit
+ * fail, as a kill would) continues that trial's training run from its
+ * checkpoint instead of starting another.
+ */
+#include "search/campaign.h"
+#include "tests/util/testutil.h"
+
+#include <check.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+
+enum { N_TRAIN = 100, N_TEST = 40, SIDE = 28 };
+
+static void put_u32(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* IDX images and labels of n samples: class k lights up row band k, plus
+ * a little per-sample noise, so a net learns something in one epoch. */
+static void write_split(const char *dir, const char *pre, int n, unsigned salt)
+{
+    size_t isz = 16 + (size_t)n * SIDE * SIDE, lsz = 8 + (size_t)n;
+    unsigned char *img = calloc(isz, 1), *lab = calloc(lsz, 1);
+    ck_assert(img && lab);
+    put_u32(img, 0x803);
+    put_u32(img + 4, (unsigned)n);
+    put_u32(img + 8, SIDE);
+    put_u32(img + 12, SIDE);
+    put_u32(lab, 0x801);
+    put_u32(lab + 4, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        int k = (int)(((unsigned)i * 7u + salt) % 10u);
+        lab[8 + i] = (unsigned char)k;
+        unsigned char *p = img + 16 + (size_t)i * SIDE * SIDE;
+        for (int j = 0; j < SIDE * SIDE; j++) {
+            unsigned h = ((unsigned)(i * 977 + j) * 2654435761u + salt) >> 24;
+            int row = j / SIDE;
+            p[j] = (unsigned char)((row / 2 == k + 2 ? 200 : 0) + h % 50);
+        }
+    }
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte", dir, pre);
+    ck_assert_int_eq(nc_test_write_file(p, img, isz), 0);
+    snprintf(p, sizeof p, "%s/%s-labels-idx1-ubyte", dir, pre);
+    ck_assert_int_eq(nc_test_write_file(p, lab, lsz), 0);
+    free(img);
+    free(lab);
+}
+
+static const char *data_dir(void)
+{
+    static char dir[600];
+    if (dir[0])
+        return dir;
+    nc_test_path(dir, sizeof dir, "fmnist");
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    write_split(dir, "train", N_TRAIN, 3);
+    write_split(dir, "t10k", N_TEST, 5);
+    return dir;
+}
+
+static nc_store *fresh_db(nc_ctx *ctx, const char *name, char *path, size_t n)
+{
+    nc_test_path(path, n, name);
+    unlink(path);
+    nc_store *db = NULL;
+    ck_assert_msg(nc_store_open(ctx, path, 1, &db) == NC_OK, "%s", ctx->msg);
+    return db;
+}
+
+static nc_campaign_cfg scratch_cfg(int epochs)
+{
+    nc_campaign_cfg c = nc_campaign_cfg_defaults();
+    strcpy(c.space, "mlp");
+    strcpy(c.dataset, "fashion-mnist");
+    snprintf(c.data_dir, sizeof c.data_dir, "%s", data_dir());
+    c.strategy = NC_STRATEGY_RANDOM;
+    c.evaluator = NC_EVAL_SCRATCH;
+    strcpy(c.select_metric, "valid_accuracy");
+    strcpy(c.report_metric, "test_accuracy");
+    c.scratch_train.epochs = epochs;
+    c.scratch_train.batch = 20;
+    c.scratch_valid = 20;
+    c.n_obj = 2;
+    c.obj[0] = NC_OBJ_ACCURACY;
+    c.obj[1] = NC_OBJ_PARAMS;
+    c.budget = 3;
+    c.seed = 11;
+    return c;
+}
+
+/* Training runs marked as trials of campaign `run`, counted, and the epochs
+ * of the one of trial `trial` (-1 if none). */
+static int marked_runs(nc_ctx *ctx, nc_store *db, int64_t run, int trial,
+                       int *epochs, char *status)
+{
+    nc_run_info *runs = NULL;
+    int n = 0, count = 0;
+    *epochs = -1;
+    ck_assert_int_eq(nc_store_run_list(ctx, db, &runs, &n), NC_OK);
+    for (int i = 0; i < n; i++) {
+        cJSON *o = cJSON_Parse(runs[i].config_json);
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "campaign");
+        if (m && cJSON_GetObjectItem(m, "run")->valuedouble == (double)run) {
+            ck_assert_str_eq(runs[i].kind, "train");
+            count++;
+            if (cJSON_GetObjectItem(m, "trial")->valuedouble == trial) {
+                *epochs = runs[i].epochs_done;
+                strcpy(status, runs[i].status);
+            }
+        }
+        cJSON_Delete(o);
+        nc_run_info_clear(&runs[i]);
+    }
+    free(runs);
+    return count;
+}
+
+/* Same archs, objectives and metrics; only timings may differ. */
+static void expect_same_trials(nc_ctx *ctx, nc_store *da, int64_t a,
+                               nc_store *dbb, int64_t b, int n_expect)
+{
+    nc_trial_rec *ra, *rb;
+    int na, nb;
+    ck_assert_int_eq(nc_store_trials(ctx, da, a, &ra, &na), NC_OK);
+    ck_assert_int_eq(nc_store_trials(ctx, dbb, b, &rb, &nb), NC_OK);
+    ck_assert_int_eq(na, n_expect);
+    ck_assert_int_eq(nb, n_expect);
+    for (int i = 0; i < na; i++) {
+        ck_assert_str_eq(ra[i].arch, rb[i].arch);
+        ck_assert_str_eq(ra[i].status, rb[i].status);
+        ck_assert_int_eq(ra[i].n_obj, rb[i].n_obj);
+        for (int k = 0; k < ra[i].n_obj; k++)
+            ck_assert(ra[i].obj[k] == rb[i].obj[k]);
+        ck_assert_str_eq(ra[i].metrics_json, rb[i].metrics_json);
+    }
+    nc_trial_recs_free(ra, na);
+    nc_trial_recs_free(rb, nb);
+}
+
+START_TEST(test_scratch_campaign)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    char p[600];
+    nc_store *db = fresh_db(&ctx, "scratch.db", p, sizeof p);
+    nc_campaign_cfg c = scratch_cfg(1);
+    int64_t r1 = -1, r2 = -1;
+    nc_campaign_result res;
+    ck_assert_msg(nc_campaign_start(&ctx, db, &c, NULL, &r1, &res) == NC_OK,
+                  "%s", ctx.msg);
+    ck_assert_int_eq(res.trials, 3);
+    ck_assert(res.best_select >= 0 && res.best_select <= 1);
+    ck_assert(res.best_report >= 0 && res.best_report <= 1);
+
+    nc_trial_rec *t;
+    int n;
+    ck_assert_int_eq(nc_store_trials(&ctx, db, r1, &t, &n), NC_OK);
+    for (int i = 0; i < n; i++) {
+        ck_assert_str_eq(t[i].status, "done");
+        double v = nc_campaign_trial_metric(&t[i], "valid_accuracy");
+        ck_assert(v >= 0 && v <= 1 && v == t[i].obj[0]);
+        ck_assert(isfinite(nc_campaign_trial_metric(&t[i], "test_loss")));
+    }
+    nc_trial_recs_free(t, n);
+    int ep;
+    char st[16];
+    ck_assert_int_eq(marked_runs(&ctx, db, r1, 2, &ep, st), 3);
+    ck_assert_int_eq(ep, 1);
+    ck_assert_str_eq(st, "done");
+
+    /* Same config, same DB: new training runs, the same trials. */
+    ck_assert_msg(nc_campaign_start(&ctx, db, &c, NULL, &r2, NULL) == NC_OK,
+                  "%s", ctx.msg);
+    ck_assert_int_eq(marked_runs(&ctx, db, r2, 0, &ep, st), 3);
+    expect_same_trials(&ctx, db, r1, db, r2, 3);
+
+    /* Stopped after each trial and continued. */
+    int64_t r3 = -1;
+    ck_assert_int_eq(nc_campaign_create(&ctx, db, &c, &r3), NC_OK);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_msg(nc_campaign_continue(&ctx, db, r3, NULL, 1, &res) == NC_OK,
+                      "%s", ctx.msg);
+        ck_assert_int_eq(res.trials, k + 1);
+    }
+    expect_same_trials(&ctx, db, r1, db, r3, 3);
+    nc_store_close(db);
+}
+END_TEST
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s", err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(h);
+}
+
+START_TEST(test_scratch_interrupted_trial)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    char pa[600], pb[600];
+    nc_store *da = fresh_db(&ctx, "whole.db", pa, sizeof pa);
+    nc_store *dbb = fresh_db(&ctx, "cut.db", pb, sizeof pb);
+    nc_campaign_cfg c = scratch_cfg(2);
+    int64_t whole = -1, cut = -1;
+    ck_assert_msg(nc_campaign_start(&ctx, da, &c, NULL, &whole, NULL) == NC_OK,
+                  "%s", ctx.msg);
+
+    ck_assert_int_eq(nc_campaign_create(&ctx, dbb, &c, &cut), NC_OK);
+    ck_assert_int_eq(nc_campaign_continue(&ctx, dbb, cut, NULL, 1, NULL), NC_OK);
+    /* From now on the second epoch of any run cannot be committed: trial 1
+     * stops after its first epoch, its run still "running". */
+    exec_sql(pb, "CREATE TRIGGER cut BEFORE INSERT ON epochs WHEN NEW.epoch = 2 "
+                 "BEGIN SELECT RAISE(ABORT, 'simulated kill'); END;");
+    ck_assert_int_ne(nc_campaign_continue(&ctx, dbb, cut, NULL, -1, NULL), NC_OK);
+    nc_ctx_clear(&ctx);
+    int ep;
+    char st[16];
+    ck_assert_int_eq(marked_runs(&ctx, dbb, cut, 1, &ep, st), 2);
+    ck_assert_int_eq(ep, 1);
+    ck_assert_str_eq(st, "running");
+    int n = -1;
+    ck_assert_int_eq(nc_store_trial_count(&ctx, dbb, cut, &n), NC_OK);
+    ck_assert_int_eq(n, 1);
+
+    exec_sql(pb, "DROP TRIGGER cut;");
+    ck_assert_msg(nc_campaign_resume(&ctx, dbb, cut, NULL, NULL) == NC_OK, "%s",
+                  ctx.msg);
+    /* The interrupted run was continued, not replaced. */
+    ck_assert_int_eq(marked_runs(&ctx, dbb, cut, 1, &ep, st), 3);
+    ck_assert_int_eq(ep, 2);
+    ck_assert_str_eq(st, "done");
+    expect_same_trials(&ctx, da, whole, dbb, cut, 3);
+    nc_store_close(da);
+    nc_store_close(dbb);
+}
+END_TEST
+
+START_TEST(test_scratch_refusals)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_campaign_cfg c = scratch_cfg(1);
+    c.scratch_valid = 0;
+    ck_assert_int_eq(nc_campaign_cfg_validate(&ctx, &c), NC_ERR_RANGE);
+    nc_test_expect_msg(&ctx, "evaluator.valid");
+    /* The file form defaults the metric names for a training evaluator. */
+    ck_assert_int_eq(nc_campaign_cfg_from_json(&ctx,
+        "{\"space\": \"mlp\", \"dataset\": \"fashion-mnist\", "
+        "\"strategy\": {\"kind\": \"random\"}, \"evaluator\": {\"kind\": "
+        "\"scratch\", \"epochs\": 1, \"valid\": 10}, \"objectives\": "
+        "[\"accuracy\"], \"budget\": 2}", &c), NC_OK);
+    ck_assert_str_eq(c.select_metric, "valid_accuracy");
+    ck_assert_str_eq(c.report_metric, "test_accuracy");
+    ck_assert_int_eq(c.scratch_valid, 10);
+    ck_assert_int_eq(nc_campaign_cfg_validate(&ctx, &c), NC_OK);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("eval_scratch");
+    TCase *tc = tcase_create("scratch");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_scratch_campaign);
+    tcase_add_test(tc, test_scratch_interrupted_trial);
+    tcase_add_test(tc, test_scratch_refusals);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    nc_test_remove_tree(nc_test_tmpdir());
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
