@@ -108,6 +108,21 @@ void nc_dataset_stats(const nc_dataset *ds, float *mean, float *std);
  * channel) counts as 1, so the result stays finite. */
 void nc_dataset_normalize(nc_dataset *ds, const float *mean, const float *std);
 
+enum { NC_DATASET_MAX_CHANNELS = 16 };
+
+/* Loads the named data set (as nc_dataset_load) and returns its parts:
+ * train and valid are a split of the training file (the last n_valid
+ * samples of a permutation drawn from seed, see nc_dataset_split; with
+ * n_valid 0 valid may be NULL and *valid stays NULL), test the test file;
+ * all three are normalized per channel with the mean and standard deviation
+ * of the training part (a constant channel keeps std 1). The caller owns
+ * the three (nc_dataset_free); on failure all are NULL. Errors: those of
+ * loading and splitting; NC_ERR_RANGE naming "valid" if n_valid leaves no
+ * training sample, or for more than NC_DATASET_MAX_CHANNELS channels. */
+nc_status nc_dataset_prepare(nc_ctx *ctx, const char *name, const char *dir,
+                             int n_valid, uint64_t seed, nc_dataset **train,
+                             nc_dataset **valid, nc_dataset **test);
+
 /* Random-crop-with-padding and horizontal flip, as in CIFAR training. */
 typedef struct nc_augment {
     int pad;    /* zero padding before the random crop; 0: no crop */

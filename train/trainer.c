@@ -49,43 +49,8 @@ static void trainer_free(trainer *t)
 static nc_status trainer_data(nc_ctx *ctx, trainer *t)
 {
     const nc_train_cfg *c = &t->cfg;
-    const char *dir = c->data_dir[0] ? c->data_dir : NULL;
-    nc_dataset *full = NULL;
-    nc_status st = nc_dataset_load(ctx, c->dataset, dir, NC_SPLIT_TRAIN, &full);
-    if (!st)
-        st = nc_dataset_load(ctx, c->dataset, dir, NC_SPLIT_TEST, &t->test);
-    if (st) {
-        nc_dataset_free(full);
-        return st;
-    }
-    if (c->valid > 0) {
-        if (c->valid >= full->n) {
-            int n = full->n;
-            nc_dataset_free(full);
-            return nc_fail(ctx, NC_ERR_RANGE, "valid: %d validation samples leave "
-                           "none of the %d training samples", c->valid, n);
-        }
-        st = nc_dataset_split(ctx, full, c->valid, c->seed, &t->train, &t->valid);
-        nc_dataset_free(full);
-        if (st)
-            return st;
-    } else {
-        t->train = full;
-    }
-    /* Statistics of the training part only, applied to all parts. */
-    float mean[16], std[16];
-    if (t->train->c > 16)
-        return nc_fail(ctx, NC_ERR_RANGE, "dataset has %d channels; at most 16 "
-                       "are supported", t->train->c);
-    nc_dataset_stats(t->train, mean, std);
-    for (int i = 0; i < t->train->c; i++)
-        if (!(std[i] > 1e-12f))
-            std[i] = 1.0f;
-    nc_dataset_normalize(t->train, mean, std);
-    nc_dataset_normalize(t->test, mean, std);
-    if (t->valid)
-        nc_dataset_normalize(t->valid, mean, std);
-    return NC_OK;
+    return nc_dataset_prepare(ctx, c->dataset, c->data_dir[0] ? c->data_dir : NULL,
+                              c->valid, c->seed, &t->train, &t->valid, &t->test);
 }
 
 static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
