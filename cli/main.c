@@ -25,6 +25,8 @@ static const command COMMANDS[] = {
       "show a search campaign's progress and best trial" },
     { "report", nc_cli_report, nc_cli_report_help,
       "leaderboard, Pareto front and CSV of a campaign" },
+    { "latency-table", nc_cli_latency, nc_cli_latency_help,
+      "measure a space's layer-wise latency table for campaigns" },
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
@@ -49,7 +51,7 @@ static void usage(FILE *f)
         "\n"
         "Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-8s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(f, "  %-13s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(f,
         "\n"
         "'nasc COMMAND --help' describes a command's options. Every command\n"

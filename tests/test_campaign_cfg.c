@@ -383,8 +383,9 @@ START_TEST(examples_load)
         } else if (strcmp(e->d_name, "mbv_latency_nsga2.json") == 0) {
             seen_mbv = 1;
             ck_assert_str_eq(c.space, "mbv");
-            ck_assert_int_eq(c.evaluator, NC_EVAL_INHERITED);
-            ck_assert_int_eq(c.supernet, NC_SUPERNET_SPOS);
+            ck_assert_int_eq(c.evaluator, NC_EVAL_SCRATCH);
+            ck_assert_str_eq(c.select_metric, "valid_accuracy");
+            ck_assert_str_eq(c.report_metric, "test_accuracy");
             ck_assert_int_eq(c.obj[1], NC_OBJ_LATENCY);
             ck_assert(nc_campaign_objective_minimized(c.obj[1]));
         }

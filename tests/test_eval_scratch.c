@@ -7,8 +7,17 @@
  * after its first epoch (an SQLite trigger makes the second epoch's commit
  * fail, as a kill would) continues that trial's training run from its
  * checkpoint instead of starting another.
+ *
+ * Also the latency objective (search/eval_latency.c), on mbv trained from
+ * scratch with the same data: the table is stored with the campaign when it
+ * first runs, each trial's latency_ms is its prediction, and a campaign
+ * continued after its table file changed keeps predicting from the stored
+ * table.
  */
 #include "search/campaign.h"
+#include "search/latency.h"
+#include "store/trials.h"
+#include "supernet/space.h"
 #include "tests/util/testutil.h"
 
 #include <check.h>
@@ -279,6 +288,124 @@ START_TEST(test_scratch_refusals)
 }
 END_TEST
 
+static nc_campaign_cfg latency_cfg(const char *table)
+{
+    nc_campaign_cfg c = scratch_cfg(1);
+    strcpy(c.space, "mbv");
+    c.strategy = NC_STRATEGY_NSGA2;
+    c.population = 2;
+    c.crossover = 0.9;
+    c.obj[1] = NC_OBJ_LATENCY;
+    c.budget = 2;
+    snprintf(c.latency_table, sizeof c.latency_table, "%s", table);
+    return c;
+}
+
+/* A quick table (one pass per entry) saved at path with the given scale. */
+static void write_table(const char *path, double scale)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_latency_table *t = NULL;
+    ck_assert_msg(nc_latency_table_build(&ctx, nc_space_find("mbv"),
+                                         (nc_shape){ 1, 28, 28 }, 10, 1, 1, 1,
+                                         0, 1, &t) == NC_OK, "%s", ctx.msg);
+    t->scale = scale;
+    ck_assert_int_eq(nc_latency_table_save(&ctx, t, path), NC_OK);
+    nc_latency_table_free(t);
+}
+
+/* Every done trial of run: latency_ms is in the metrics, equals objective
+ * 1 and the prediction of table file `path` (if not NULL). */
+static void expect_latencies(nc_ctx *ctx, nc_store *db, int64_t run,
+                             const char *path, int n_expect)
+{
+    nc_latency_table *t = NULL;
+    if (path)
+        ck_assert_int_eq(nc_latency_table_load(ctx, path, &t), NC_OK);
+    const nc_space *sp = nc_space_find("mbv");
+    nc_trial_rec *r;
+    int n;
+    ck_assert_int_eq(nc_store_trials(ctx, db, run, &r, &n), NC_OK);
+    ck_assert_int_eq(n, n_expect);
+    for (int i = 0; i < n; i++) {
+        double ms = nc_campaign_trial_metric(&r[i], "latency_ms");
+        ck_assert(ms > 0 && ms == r[i].obj[1]);
+        if (t) {
+            nc_arch a;
+            memset(&a, 0, sizeof a);
+            ck_assert_int_eq(sp->parse(sp, ctx, r[i].arch, &a), NC_OK);
+            double want;
+            ck_assert_int_eq(nc_latency_table_predict(ctx, t, sp, &a,
+                             (nc_shape){ 1, 28, 28 }, 10, &want), NC_OK);
+            ck_assert(fabs(want - ms) <= 1e-9 * want);
+        }
+    }
+    nc_trial_recs_free(r, n);
+    nc_latency_table_free(t);
+}
+
+START_TEST(test_latency_objective)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    char p[600], lat[600], lat2[600];
+    nc_test_path(lat, sizeof lat, "lat.csv");
+    nc_test_path(lat2, sizeof lat2, "lat2.csv");
+    write_table(lat, 1.0);
+    write_table(lat2, 3.0);
+    nc_store *db = fresh_db(&ctx, "latency.db", p, sizeof p);
+
+    /* From a file: stored with the campaign as it was. */
+    nc_campaign_cfg c = latency_cfg(lat);
+    int64_t whole = -1;
+    ck_assert_msg(nc_campaign_start(&ctx, db, &c, NULL, &whole, NULL) == NC_OK,
+                  "%s", ctx.msg);
+    expect_latencies(&ctx, db, whole, lat, 2);
+    void *blob;
+    size_t len, flen;
+    ck_assert_int_eq(nc_store_state_get(&ctx, db, whole, "latency_table", &blob,
+                                        &len), NC_OK);
+    unsigned char *file = nc_test_read_whole(lat, &flen);
+    ck_assert_int_eq(len, flen);
+    ck_assert(memcmp(blob, file, len) == 0);
+    free(blob);
+    free(file);
+
+    /* The file changes between sessions: the stored table still rules. */
+    char cmd[1300];
+    int64_t cut = -1;
+    ck_assert_int_eq(nc_campaign_create(&ctx, db, &c, &cut), NC_OK);
+    ck_assert_int_eq(nc_campaign_continue(&ctx, db, cut, NULL, 1, NULL), NC_OK);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", lat2, lat);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_msg(nc_campaign_resume(&ctx, db, cut, NULL, NULL) == NC_OK, "%s",
+                  ctx.msg);
+    expect_same_trials(&ctx, db, whole, db, cut, 2);
+
+    /* No file: measured at the start, stored, predicted from the store. */
+    c = latency_cfg("");
+    c.budget = 1;
+    int64_t built = -1;
+    ck_assert_msg(nc_campaign_start(&ctx, db, &c, NULL, &built, NULL) == NC_OK,
+                  "%s", ctx.msg);
+    ck_assert_int_eq(nc_store_state_get(&ctx, db, built, "latency_table", &blob,
+                                        &len), NC_OK);
+    nc_test_path(lat2, sizeof lat2, "stored.csv");
+    ck_assert_int_eq(nc_test_write_file(lat2, blob, len), 0);
+    free(blob);
+    expect_latencies(&ctx, db, built, lat2, 1);
+
+    /* A missing table file is refused before the campaign exists. */
+    c = latency_cfg("/nonexistent/lat.csv");
+    int64_t none = -1;
+    ck_assert_int_eq(nc_campaign_start(&ctx, db, &c, NULL, &none, NULL),
+                     NC_ERR_IO);
+    ck_assert_int_eq(none, -1);
+    nc_store_close(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("eval_scratch");
@@ -288,6 +415,10 @@ int main(void)
     tcase_add_test(tc, test_scratch_interrupted_trial);
     tcase_add_test(tc, test_scratch_refusals);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("latency");
+    tcase_set_timeout(tl, 300);
+    tcase_add_test(tl, test_latency_objective);
+    suite_add_tcase(s, tl);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
