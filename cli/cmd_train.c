@@ -14,7 +14,7 @@ static const char CMD[] = "train";
 enum {
     OPT_MODEL = 256, OPT_ARCH, OPT_DATASET, OPT_DATA_DIR, OPT_EPOCHS,
     OPT_BATCH, OPT_LR, OPT_MOMENTUM, OPT_WD, OPT_NO_NESTEROV, OPT_OPTIMIZER,
-    OPT_SCHEDULE, OPT_WARMUP, OPT_STEP_EPOCHS, OPT_STEP_GAMMA, OPT_VALID,
+    OPT_SCHEDULE, OPT_WARMUP, OPT_STEP_EPOCHS, OPT_STEP_GAMMA, OPT_VALID, OPT_TRAIN_SAMPLES,
     OPT_AUGMENT, OPT_NB201_C, OPT_NB201_N, OPT_SEED, OPT_THREADS, OPT_DB,
     OPT_JSON, OPT_QUIET
 };
@@ -36,6 +36,7 @@ static const struct option LONGOPTS[] = {
     { "step-epochs", required_argument, NULL, OPT_STEP_EPOCHS },
     { "step-gamma", required_argument, NULL, OPT_STEP_GAMMA },
     { "valid", required_argument, NULL, OPT_VALID },
+    { "train-samples", required_argument, NULL, OPT_TRAIN_SAMPLES },
     { "augment", no_argument, NULL, OPT_AUGMENT },
     { "nb201-c", required_argument, NULL, OPT_NB201_C },
     { "nb201-n", required_argument, NULL, OPT_NB201_N },
@@ -76,6 +77,7 @@ void nc_cli_train_help(FILE *f)
         "  --data-dir DIR     directory of the data files (default: the data\n"
         "                     set's own, e.g. /usr/share/datasets/fashion-mnist)\n"
         "  --valid N          hold N training samples out for validation\n"
+        "  --train-samples N  train on N of the remaining samples (0: all)\n"
         "                     (default %d: none)\n"
         "  --augment          random crop with padding %d and horizontal flips\n"
         "                     (default off)\n"
@@ -192,6 +194,10 @@ static int parse(int argc, char **argv, train_opts *o, int *help)
         case OPT_VALID:
             r = nc_cli_parse_int(CMD, "--valid", a, 0, INT_MAX, &c->valid);
             break;
+        case OPT_TRAIN_SAMPLES:
+            r = nc_cli_parse_int(CMD, "--train-samples", a, 0, INT_MAX,
+                                 &c->train_samples);
+            break;
         case OPT_NB201_C:
             r = nc_cli_parse_int(CMD, "--nb201-c", a, 1, INT_MAX, &c->nb201_c);
             break;
@@ -268,7 +274,8 @@ static void name_option(nc_ctx *ctx)
         { "momentum", "--momentum" }, { "nesterov", "--no-nesterov" },
         { "weight_decay", "--weight-decay" }, { "warmup_epochs", "--warmup" },
         { "step_epochs", "--step-epochs" }, { "step_gamma", "--step-gamma" },
-        { "valid", "--valid" }, { "augment_pad", "--augment" },
+        { "valid", "--valid" }, { "train_samples", "--train-samples" },
+        { "augment_pad", "--augment" },
         { "augment_flip", "--augment" }, { "nb201_c", "--nb201-c" },
         { "nb201_n", "--nb201-n" }, { "seed", "--seed" },
         { "threads", "--threads" },

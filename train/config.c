@@ -63,6 +63,7 @@ nc_status nc_train_cfg_validate(nc_ctx *ctx, const nc_train_cfg *c)
         { "warmup_epochs", c->warmup_epochs, 0, 100000 },
         { "step_epochs", c->step_epochs, 1, 100000 },
         { "valid", c->valid, 0, 10000000 },
+        { "train_samples", c->train_samples, 0, 10000000 },
         { "augment_pad", c->augment_pad, 0, 64 },
         { "augment_flip", c->augment_flip, 0, 1 },
         { "nesterov", c->nesterov, 0, 1 },
@@ -113,6 +114,7 @@ char *nc_train_cfg_to_json(const nc_train_cfg *c)
     cJSON_AddNumberToObject(o, "step_epochs", c->step_epochs);
     cJSON_AddNumberToObject(o, "step_gamma", c->step_gamma);
     cJSON_AddNumberToObject(o, "valid", c->valid);
+    cJSON_AddNumberToObject(o, "train_samples", c->train_samples);
     cJSON_AddNumberToObject(o, "augment_pad", c->augment_pad);
     cJSON_AddBoolToObject(o, "augment_flip", c->augment_flip);
     cJSON_AddNumberToObject(o, "nb201_c", c->nb201_c);
@@ -196,6 +198,9 @@ nc_status nc_train_cfg_from_json(nc_ctx *ctx, const char *json, nc_train_cfg *c)
         (st = get_int(ctx, o, "step_epochs", &c->step_epochs)) ||
         (st = get_num(ctx, o, "step_gamma", &c->step_gamma)) ||
         (st = get_int(ctx, o, "valid", &c->valid)) ||
+        /* Added after the first runs were logged: absent means all. */
+        (cJSON_GetObjectItemCaseSensitive(o, "train_samples") &&
+         (st = get_int(ctx, o, "train_samples", &c->train_samples))) ||
         (st = get_int(ctx, o, "augment_pad", &c->augment_pad)) ||
         (st = get_int(ctx, o, "augment_flip", &c->augment_flip)) ||
         (st = get_int(ctx, o, "nb201_c", &c->nb201_c)) ||

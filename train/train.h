@@ -43,6 +43,9 @@ typedef struct nc_train_cfg {
     double step_gamma;
     int valid;                     /* samples held out of training for
                                       validation (0: none) */
+    int train_samples;             /* train on this many of the rest (a
+                                      seeded random subset; 0: all). Optional
+                                      in the JSON (0 when absent) */
     int augment_pad;               /* random crop padding (0: no crop) */
     int augment_flip;              /* random horizontal flips */
     int nb201_c, nb201_n;

@@ -49,8 +49,15 @@ static void trainer_free(trainer *t)
 static nc_status trainer_data(nc_ctx *ctx, trainer *t)
 {
     const nc_train_cfg *c = &t->cfg;
-    return nc_dataset_prepare(ctx, c->dataset, c->data_dir[0] ? c->data_dir : NULL,
-                              c->valid, c->seed, &t->train, &t->valid, &t->test);
+    nc_status st = nc_dataset_prepare(ctx, c->dataset,
+                                      c->data_dir[0] ? c->data_dir : NULL,
+                                      c->valid, c->seed, &t->train, &t->valid,
+                                      &t->test);
+    /* The split's order is a seeded permutation when valid > 0, so a
+     * prefix is a random subset; without a split it is the file's order. */
+    if (!st && c->train_samples > 0 && c->train_samples < t->train->n)
+        t->train->n = c->train_samples;
+    return st;
 }
 
 static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
