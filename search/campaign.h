@@ -18,7 +18,9 @@
  *       "dataset": "cifar10", "data_dir": "",
  *       "supernet": { "kind": "none|spos|sandwich", "epochs": 50,
  *                     "batch": 128, "lr": 0.05, "momentum": 0.9,
- *                     "weight_decay": 5e-4 },
+ *                     "weight_decay": 5e-4, "nb201_c": 16, "nb201_n": 5,
+ *                     "train_samples": 0, "valid": 10000,
+ *                     "recal_samples": 2000, "eval_samples": 0 },
  *       "strategy": { "kind": "random|evolution|nsga2|local",    (kind required)
  *                     "population": 10, "sample": 3, "crossover": 0 },
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
@@ -89,12 +91,24 @@ typedef struct nc_campaign_train {
     double weight_decay;
 } nc_campaign_train;
 
+/* The weight-sharing supernet's data and shape (inherited evaluator). */
+typedef struct nc_campaign_super {
+    int nb201_c, nb201_n;   /* nb201 skeleton: first width, cells per stage */
+    int train_samples;      /* supernet training samples (0: all that the
+                               validation split leaves) */
+    int valid;              /* training samples held out for the select
+                               metric */
+    int recal_samples;      /* BN recalibration samples per trial */
+    int eval_samples;       /* held-out samples scored per trial (0: all) */
+} nc_campaign_super;
+
 typedef struct nc_campaign_cfg {
     char space[NC_CAMPAIGN_NAME_MAX];
     char dataset[NC_CAMPAIGN_NAME_MAX];
     char data_dir[NC_CAMPAIGN_PATH_MAX];   /* "" for the data set's default */
     nc_supernet_kind supernet;
     nc_campaign_train supernet_train;
+    nc_campaign_super super;
     nc_strategy_kind strategy;
     int population;
     int sample;

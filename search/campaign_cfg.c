@@ -46,6 +46,8 @@ nc_campaign_cfg nc_campaign_cfg_defaults(void)
     strcpy(c.dataset, "cifar10");
     c.supernet = NC_SUPERNET_NONE;
     c.supernet_train = train_defaults(50);
+    c.super = (nc_campaign_super){ .nb201_c = 16, .nb201_n = 5, .valid = 10000,
+                                   .recal_samples = 2000 };
     c.strategy = NC_STRATEGY_EVOLUTION;
     c.population = 10;
     c.sample = 3;
@@ -140,7 +142,16 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'evaluator.kind': "
                        "unknown evaluator (known: table, inherited, scratch)");
     if (c->supernet != NC_SUPERNET_NONE &&
-        (st = check_train(ctx, "supernet", &c->supernet_train)))
+        ((st = check_train(ctx, "supernet", &c->supernet_train)) ||
+         (st = check_int(ctx, "supernet.nb201_c", c->super.nb201_c, 1, 256)) ||
+         (st = check_int(ctx, "supernet.nb201_n", c->super.nb201_n, 1, 20)) ||
+         (st = check_int(ctx, "supernet.train_samples", c->super.train_samples,
+                         0, 10000000)) ||
+         (st = check_int(ctx, "supernet.valid", c->super.valid, 1, 10000000)) ||
+         (st = check_int(ctx, "supernet.recal_samples", c->super.recal_samples,
+                         1, 10000000)) ||
+         (st = check_int(ctx, "supernet.eval_samples", c->super.eval_samples,
+                         0, 10000000))))
         return st;
     if ((st = check_int(ctx, "strategy.population", c->population, 1, 100000)) ||
         (c->strategy == NC_STRATEGY_EVOLUTION &&
@@ -219,6 +230,12 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
     if (sn) {
         cJSON_AddStringToObject(sn, "kind", nc_campaign_supernet_name(c->supernet));
         train_to_json(sn, &c->supernet_train);
+        cJSON_AddNumberToObject(sn, "nb201_c", c->super.nb201_c);
+        cJSON_AddNumberToObject(sn, "nb201_n", c->super.nb201_n);
+        cJSON_AddNumberToObject(sn, "train_samples", c->super.train_samples);
+        cJSON_AddNumberToObject(sn, "valid", c->super.valid);
+        cJSON_AddNumberToObject(sn, "recal_samples", c->super.recal_samples);
+        cJSON_AddNumberToObject(sn, "eval_samples", c->super.eval_samples);
     }
     cJSON *s = cJSON_AddObjectToObject(o, "strategy");
     if (s) {
@@ -409,7 +426,8 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         "strategy", "evaluator", "objectives", "budget", "seed", "threads",
         "latency_table", NULL };
     static const char *const sn_keys[] = { "kind", "epochs", "batch", "lr",
-        "momentum", "weight_decay", NULL };
+        "momentum", "weight_decay", "nb201_c", "nb201_n", "train_samples",
+        "valid", "recal_samples", "eval_samples", NULL };
     static const char *const st_keys[] = { "kind", "population", "sample",
         "crossover", NULL };
     static const char *const ev_keys[] = { "kind", "file", "select", "report",
@@ -429,7 +447,16 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         k = (int)c->supernet;
         if ((st = check_keys(ctx, sn, "supernet", sn_keys)) ||
             (st = get_enum(ctx, sn, "supernet", "kind", 1, SUPERNETS, &k)) ||
-            (st = get_train(ctx, sn, "supernet", &c->supernet_train)))
+            (st = get_train(ctx, sn, "supernet", &c->supernet_train)) ||
+            (st = get_int(ctx, sn, "supernet", "nb201_c", 0, &c->super.nb201_c)) ||
+            (st = get_int(ctx, sn, "supernet", "nb201_n", 0, &c->super.nb201_n)) ||
+            (st = get_int(ctx, sn, "supernet", "train_samples", 0,
+                          &c->super.train_samples)) ||
+            (st = get_int(ctx, sn, "supernet", "valid", 0, &c->super.valid)) ||
+            (st = get_int(ctx, sn, "supernet", "recal_samples", 0,
+                          &c->super.recal_samples)) ||
+            (st = get_int(ctx, sn, "supernet", "eval_samples", 0,
+                          &c->super.eval_samples)))
             return st;
         c->supernet = (nc_supernet_kind)k;
     }

@@ -15,7 +15,7 @@ nc_status nc_evaluator_find(nc_ctx *ctx, nc_evaluator_kind k,
     switch (k) {
     case NC_EVAL_TABLE: *out = nc_evaluator_table(); break;
     case NC_EVAL_SCRATCH: *out = nc_evaluator_scratch(); break;
-    case NC_EVAL_INHERITED: break;
+    case NC_EVAL_INHERITED: *out = nc_evaluator_inherited(); break;
     }
     if (!*out)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: evaluator '%s' is not "

@@ -2,8 +2,8 @@
  * evaluator.h — how a campaign scores an architecture, behind one interface
  * so that campaign.c does not care whether a trial is a table lookup
  * (search/eval_table.c), a training run (search/eval_scratch.c) or an
- * evaluation with weights inherited from a supernet (later:
- * search/eval_inherited.c).
+ * evaluation with weights inherited from a supernet
+ * (search/eval_inherited.c).
  *
  *     const nc_evaluator_vt *vt;
  *     void *ev;
@@ -81,6 +81,7 @@ typedef struct nc_evaluator_vt {
 /* The evaluators (each file's one table of functions). */
 const nc_evaluator_vt *nc_evaluator_table(void);
 const nc_evaluator_vt *nc_evaluator_scratch(void);
+const nc_evaluator_vt *nc_evaluator_inherited(void);
 
 /* The evaluator of kind k into *out. NC_ERR_INVAL "evaluator 'inherited' is
  * not implemented yet" for a kind without one. */

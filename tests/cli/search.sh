@@ -100,6 +100,8 @@ json.dump(c, open("nobudget.json", "w"))
 c = json.load(open("example.json"))
 c["evaluator"] = {"kind": "inherited"}
 c["supernet"] = {"kind": "spos"}
+c["space"] = "mlp"
+
 json.dump(c, open("inherited.json", "w"))
 PY
 expect 2 search --config badstrat.json --db bad.db
@@ -109,7 +111,7 @@ err_has "budget"
 expect 3 search --config missing.json --db bad.db
 err_has "missing.json"
 expect 2 search --config inherited.json --db bad.db
-err_has "not implemented yet"
+err_has "needs a space with a supernet"
 expect 2 search --db bad.db
 err_has "--config"
 expect 4 status 7 --db ex.db

@@ -306,3 +306,51 @@ void nc_test_check_threads(nc_op_kind k, const nc_attr *a, int n_in,
     }
     free(ref);
 }
+
+static void put_be32(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void write_band_split(const char *dir, const char *pre, int n,
+                             unsigned salt)
+{
+    enum { SIDE = 28 };
+    size_t isz = 16 + (size_t)n * SIDE * SIDE, lsz = 8 + (size_t)n;
+    unsigned char *img = calloc(isz, 1), *lab = calloc(lsz, 1);
+    ck_assert(img && lab);
+    put_be32(img, 0x803);
+    put_be32(img + 4, (unsigned)n);
+    put_be32(img + 8, SIDE);
+    put_be32(img + 12, SIDE);
+    put_be32(lab, 0x801);
+    put_be32(lab + 4, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        int k = (int)(((unsigned)i * 7u + salt) % 10u);
+        lab[8 + i] = (unsigned char)k;
+        unsigned char *p = img + 16 + (size_t)i * SIDE * SIDE;
+        for (int j = 0; j < SIDE * SIDE; j++) {
+            unsigned h = ((unsigned)(i * 977 + j) * 2654435761u + salt) >> 24;
+            p[j] = (unsigned char)((j / SIDE / 2 == k + 2 ? 200 : 0) + h % 50);
+        }
+    }
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte", dir, pre);
+    ck_assert_int_eq(nc_test_write_file(p, img, isz), 0);
+    snprintf(p, sizeof p, "%s/%s-labels-idx1-ubyte", dir, pre);
+    ck_assert_int_eq(nc_test_write_file(p, lab, lsz), 0);
+    free(img);
+    free(lab);
+}
+
+void nc_test_write_band_idx(const char *dir, int n_train, int n_test)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    write_band_split(dir, "train", n_train, 3);
+    write_band_split(dir, "t10k", n_test, 5);
+}

@@ -28,6 +28,11 @@ void nc_test_expect_msg(const nc_ctx *ctx, const char *needle);
 char *nc_test_tpath(const char *name);
 /* Writes n bytes to path, gzip-compressed if gz. */
 void nc_test_write_bytes(const char *path, const void *b, size_t n, int gz);
+/* Writes a Fashion-MNIST-shaped data set into dir (created if missing):
+ * plain IDX files train-* with n_train and t10k-* with n_test 28x28
+ * samples, where class k lights up a band of rows (plus per-sample noise),
+ * so that a net learns it in an epoch or two. */
+void nc_test_write_band_idx(const char *dir, int n_train, int n_test);
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
 unsigned char *nc_test_read_whole(const char *path, size_t *n);
 
