@@ -68,6 +68,23 @@ int nc_net_mix(nc_ctx *ctx, nc_net *net, int n_in, const int *in, int alpha);
  * nc_net_init_params. Errors: NC_ERR_INVAL (bad graph), NC_ERR_NOMEM. */
 nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max);
 
+/* Activation memory that several nets use in turn (the subnets of a
+ * supernet, of which one runs at a time): it grows to the largest net
+ * finalized in it, so building one more net costs no fresh pages. Owned by
+ * the caller; free it after every net in it. */
+typedef struct nc_arena nc_arena;
+nc_arena *nc_arena_new(void);
+void nc_arena_free(nc_arena *a);
+/* Floats the arena holds now. */
+size_t nc_arena_floats(const nc_arena *a);
+
+/* nc_net_finalize with activations in the caller's arena: the net's
+ * activations, gradients and saved values are valid only from its own
+ * forward to its own backward, since every net in the arena overwrites
+ * them. Nets that share an arena must not run at the same time. */
+nc_status nc_net_finalize_in(nc_ctx *ctx, nc_net *net, int output, int n_max,
+                             nc_arena *arena);
+
 /* Initializes every parameter and state buffer from (seed, node index), so
  * the result does not depend on anything but the graph and the seed. */
 nc_status nc_net_init_params(nc_net *net, uint64_t seed);

@@ -29,9 +29,10 @@
  * the next set_arch) keeps its statistics to the subnet: they belong to
  * that subnet alone and would only be overwritten by the next path anyway.
  *
- * Building a net is the expensive part of activating (its activations are
- * allocated and touched for the whole batch), so built subnets are kept in
- * a small LRU cache keyed by architecture; a hit only gathers.
+ * Every subnet's activations live in one arena (nc_net_finalize_in) that
+ * grows to the largest subnet built: first-touching fresh activation pages
+ * cost seconds per step on our virtual machines. Built subnets are also
+ * kept in a small LRU cache keyed by architecture; a hit only gathers.
  */
 #include "supernet/supernet_int.h"
 
@@ -69,6 +70,9 @@ typedef struct entry {
 
 typedef struct mbv_impl {
     nc_net *max;           /* the largest net: holds the shared buffers */
+    nc_arena *arena;       /* activations of every subnet: one runs at a
+                              time, so they share one block, and a cache miss
+                              costs a build but no fresh pages */
     entry cache[CACHE];
     entry *act;            /* the active subnet, NULL before set_arch */
     int recal;             /* 1 from bn_reset to the next set_arch */
@@ -324,7 +328,8 @@ static nc_status entry_build(nc_ctx *ctx, nc_supernet *sn, const nc_arch *a,
                           nc_net_input(ctx, e->net, sn->o.in), a,
                           sn->o.n_classes);
     nc_status st = y < 0 ? (ctx->status ? ctx->status : NC_ERR_INVAL)
-                         : nc_net_finalize(ctx, e->net, y, sn->o.n_max);
+                         : nc_net_finalize_in(ctx, e->net, y, sn->o.n_max,
+                                              m->arena);
     if (st)
         nc_ctx_prefix(ctx, "mbv supernet: subnet");
     else
@@ -459,6 +464,7 @@ static void mbv_free(nc_supernet *sn)
     for (int i = 0; i < CACHE; i++)
         entry_clear(&m->cache[i]);
     nc_net_free(m->max);
+    nc_arena_free(m->arena);
     free(m);
     sn->impl = NULL;
 }
@@ -483,6 +489,9 @@ nc_status nc_supernet_mbv_init(nc_ctx *ctx, nc_supernet *sn)
         return nc_fail(ctx, NC_ERR_NOMEM, "mbv supernet: out of memory");
     sn->impl = m;
     sn->ops = &MBV_OPS;
+    m->arena = nc_arena_new();
+    if (!m->arena)
+        return nc_fail(ctx, NC_ERR_NOMEM, "mbv supernet: out of memory");
     nc_arch big;
     memset(&big, 0, sizeof big);
     mbv_largest(sn, &big);

@@ -119,10 +119,11 @@ START_TEST(schedules)
 }
 END_TEST
 
-/* A small net that exercises every differentiable op and a DAG join. */
-static nc_net *small_net(nc_ctx *ctx, int n_max)
+/* A small net that exercises every differentiable op and a DAG join, built
+ * into net and finalized in arena (NULL: its own). */
+static nc_status small_net_into(nc_ctx *ctx, nc_net *net, int n_max,
+                                nc_arena *arena)
 {
-    nc_net *net = nc_net_new();
     int x = nc_net_input(ctx, net, (nc_shape){ 2, 6, 6 });
     int a = nc_net_conv(ctx, net, x, 4, 3, 1, 1, 1, 1);
     a = nc_net_bn(ctx, net, a, 1);
@@ -136,9 +137,16 @@ static nc_net *small_net(nc_ctx *ctx, int n_max)
     int f = nc_net_flatten(ctx, net, nc_net_conv(ctx, net, s, 3, 1, 1, 0, 1, 1));
     (void)g;
     int y = nc_net_linear(ctx, net, f, 5, 1);
-    ck_assert_msg(y >= 0, "%s", ctx->msg);
-    ck_assert_msg(nc_net_finalize(ctx, net, y, n_max) == NC_OK, "%s", ctx->msg);
-    nc_net_init_params(net, 3);
+    nc_status st = nc_net_finalize_in(ctx, net, y, n_max, arena);
+    if (!st)
+        nc_net_init_params(net, 3);
+    return st;
+}
+
+static nc_net *small_net(nc_ctx *ctx, int n_max)
+{
+    nc_net *net = nc_net_new();
+    ck_assert_msg(small_net_into(ctx, net, n_max, NULL) == NC_OK, "%s", ctx->msg);
     return net;
 }
 
@@ -185,6 +193,44 @@ START_TEST(forward_backward_are_deterministic)
     ck_assert(isfinite(la));
     nc_net_free(a);
     nc_net_free(b);
+}
+END_TEST
+
+/* Nets in one arena: a bigger net grows it, and a net finalized before
+ * follows it there, computing exactly what a net with its own arena does. */
+START_TEST(shared_arena)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_arena *arena = nc_arena_new();
+    ck_assert_ptr_nonnull(arena);
+    nc_net *own = small_net(&ctx, 4), *small = nc_net_new(), *big = nc_net_new();
+    ck_assert_msg(small_net_into(&ctx, small, 4, arena) == NC_OK, "%s", ctx.msg);
+    size_t before = nc_arena_floats(arena);
+    ck_assert_msg(small_net_into(&ctx, big, 64, arena) == NC_OK, "%s", ctx.msg);
+    ck_assert(nc_arena_floats(arena) > before);
+    float x[4 * 2 * 36], la, lb;
+    int32_t y[4] = { 0, 1, 2, 3 };
+    nc_rng r = nc_rng_make(7, 7);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = nc_rng_normal(&r);
+    for (int rep = 0; rep < 2; rep++) {
+        nc_net_zero_grad(own);
+        nc_net_zero_grad(small);
+        ck_assert(nc_net_forward(&ctx, big, x, y, 4, 1, &la) == NC_OK);
+        ck_assert(nc_net_forward(&ctx, own, x, y, 4, 1, &la) == NC_OK);
+        ck_assert(nc_net_backward(&ctx, own) == NC_OK);
+        ck_assert(nc_net_forward(&ctx, small, x, y, 4, 1, &lb) == NC_OK);
+        ck_assert(nc_net_backward(&ctx, small) == NC_OK);
+        ck_assert(la == lb);
+        ck_assert(memcmp(nc_net_grads(own), nc_net_grads(small),
+                         nc_net_n_params(own) * sizeof(float)) == 0);
+    }
+    nc_net_free(own);
+    nc_net_free(small);
+    nc_net_free(big);
+    nc_arena_free(arena);
+    nc_arena_free(NULL);
 }
 END_TEST
 
@@ -360,6 +406,7 @@ int main(void)
     tcase_add_test(tc, whole_net_gradient_check);
     tcase_add_test(tc, forward_backward_are_deterministic);
     tcase_add_test(tc, net_build_errors);
+    tcase_add_test(tc, shared_arena);
     tcase_add_test(tc, models_build_with_expected_sizes);
     tcase_add_test(tc, checkpoint_round_trip_and_mismatch);
     tcase_add_test(tc, config_json_round_trip_and_errors);
