@@ -12,22 +12,6 @@
 #include "search/darts.h"
 #include "tests/util/testutil.h"
 
-static nc_dataset *toy(int n, uint64_t seed)
-{
-    nc_dataset *ds = nc_dataset_new(n, 1, 8, 8, 3);
-    ck_assert_ptr_nonnull(ds);
-    nc_rng r = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_TEST, 0));
-    for (int i = 0; i < n; i++) {
-        int y = (int)nc_rng_below(&r, 3);
-        ds->y[i] = y;
-        for (int p = 0; p < 64; p++)
-            ds->x[(size_t)i * 64 + p] = nc_rng_normal(&r) * 0.3f +
-                                        (p / 8 >= y * 3 && p / 8 < y * 3 + 2
-                                         ? 1.5f : 0.0f);
-    }
-    return ds;
-}
-
 static nc_supernet *darts_net(nc_ctx *ctx)
 {
     nc_supernet_opts o = nc_supernet_defaults();
@@ -87,7 +71,7 @@ START_TEST(test_alpha_grad)
     nc_ctx_init(&ctx);
     nc_supernet *sn = darts_net(&ctx);
     enum { NB = 32 };
-    nc_dataset *ds = toy(2 * NB, 2);
+    nc_dataset *ds = nc_test_toy_dataset(2 * NB, 2);
     float xt[NB * 64], xv[NB * 64];
     int32_t yt[NB], yv[NB];
     uint32_t it[NB], iv[NB];
@@ -168,7 +152,7 @@ START_TEST(test_run)
 {
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_dataset *tr = toy(48, 4), *va = toy(32, 5);
+    nc_dataset *tr = nc_test_toy_dataset(48, 4), *va = nc_test_toy_dataset(32, 5);
     for (int order = 1; order <= 2; order++) {
         nc_darts_cfg c = tiny_cfg(order);
         nc_darts_result a, b;

@@ -67,36 +67,6 @@ static nc_campaign_cfg inh_cfg(const char *space, nc_supernet_kind kind)
     return c;
 }
 
-static void expect_same_trials(nc_ctx *ctx, nc_store *da, int64_t a,
-                               nc_store *dbb, int64_t b, int n_expect)
-{
-    nc_trial_rec *ra, *rb;
-    int na, nb;
-    ck_assert_int_eq(nc_store_trials(ctx, da, a, &ra, &na), NC_OK);
-    ck_assert_int_eq(nc_store_trials(ctx, dbb, b, &rb, &nb), NC_OK);
-    ck_assert_int_eq(na, n_expect);
-    ck_assert_int_eq(nb, n_expect);
-    for (int i = 0; i < na; i++) {
-        ck_assert_str_eq(ra[i].arch, rb[i].arch);
-        ck_assert_str_eq(ra[i].status, rb[i].status);
-        ck_assert(ra[i].obj[0] == rb[i].obj[0]);
-        ck_assert_str_eq(ra[i].metrics_json, rb[i].metrics_json);
-    }
-    nc_trial_recs_free(ra, na);
-    nc_trial_recs_free(rb, nb);
-}
-
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *h = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
-    ck_assert_msg(rc == SQLITE_OK, "%s", err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_close(h);
-}
-
 START_TEST(test_inherited_campaign)
 {
     nc_ctx ctx;
@@ -122,27 +92,27 @@ START_TEST(test_inherited_campaign)
     nc_store *dbb = fresh_db(&ctx, "inh_b.db", pb, sizeof pb);
     int64_t again = -1;
     ck_assert(nc_campaign_start(&ctx, dbb, &c, NULL, &again, NULL) == NC_OK);
-    expect_same_trials(&ctx, da, whole, dbb, again, 5);
+    nc_test_expect_same_trials(&ctx, da, whole, dbb, again, 5);
     nc_store_close(dbb);
 
     /* Killed during supernet training: epoch 2 cannot be committed. */
     dbb = fresh_db(&ctx, "inh_c.db", pb, sizeof pb);
     int64_t cut = -1;
     ck_assert(nc_campaign_create(&ctx, dbb, &c, &cut) == NC_OK);
-    exec_sql(pb, "CREATE TRIGGER cut BEFORE INSERT ON epochs WHEN NEW.epoch = 2 "
+    nc_test_exec_sql(pb, "CREATE TRIGGER cut BEFORE INSERT ON epochs WHEN NEW.epoch = 2 "
                  "BEGIN SELECT RAISE(ABORT, 'simulated kill'); END;");
     ck_assert_int_ne(nc_campaign_continue(&ctx, dbb, cut, NULL, -1, NULL), NC_OK);
     nc_ctx_clear(&ctx);
     ck_assert_int_eq(nc_store_epochs(&ctx, dbb, cut, &m, &ne), NC_OK);
     ck_assert_int_eq(ne, 1);
     free(m);
-    exec_sql(pb, "DROP TRIGGER cut;");
+    nc_test_exec_sql(pb, "DROP TRIGGER cut;");
     /* Then stopped after two trials, and resumed to the end. */
     ck_assert_msg(nc_campaign_continue(&ctx, dbb, cut, NULL, 2, NULL) == NC_OK,
                   "%s", ctx.msg);
     ck_assert_msg(nc_campaign_resume(&ctx, dbb, cut, NULL, NULL) == NC_OK, "%s",
                   ctx.msg);
-    expect_same_trials(&ctx, da, whole, dbb, cut, 5);
+    nc_test_expect_same_trials(&ctx, da, whole, dbb, cut, 5);
     ck_assert_int_eq(nc_store_epochs(&ctx, dbb, cut, &m, &ne), NC_OK);
     ck_assert_int_eq(ne, 2);
     free(m);

@@ -31,57 +31,13 @@
 
 enum { N_TRAIN = 100, N_TEST = 40, SIDE = 28 };
 
-static void put_u32(unsigned char *p, unsigned v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-/* IDX images and labels of n samples: class k lights up row band k, plus
- * a little per-sample noise, so a net learns something in one epoch. */
-static void write_split(const char *dir, const char *pre, int n, unsigned salt)
-{
-    size_t isz = 16 + (size_t)n * SIDE * SIDE, lsz = 8 + (size_t)n;
-    unsigned char *img = calloc(isz, 1), *lab = calloc(lsz, 1);
-    ck_assert(img && lab);
-    put_u32(img, 0x803);
-    put_u32(img + 4, (unsigned)n);
-    put_u32(img + 8, SIDE);
-    put_u32(img + 12, SIDE);
-    put_u32(lab, 0x801);
-    put_u32(lab + 4, (unsigned)n);
-    for (int i = 0; i < n; i++) {
-        int k = (int)(((unsigned)i * 7u + salt) % 10u);
-        lab[8 + i] = (unsigned char)k;
-        unsigned char *p = img + 16 + (size_t)i * SIDE * SIDE;
-        for (int j = 0; j < SIDE * SIDE; j++) {
-            unsigned h = ((unsigned)(i * 977 + j) * 2654435761u + salt) >> 24;
-            int row = j / SIDE;
-            p[j] = (unsigned char)((row / 2 == k + 2 ? 200 : 0) + h % 50);
-        }
-    }
-    char p[700];
-    snprintf(p, sizeof p, "%s/%s-images-idx3-ubyte", dir, pre);
-    ck_assert_int_eq(nc_test_write_file(p, img, isz), 0);
-    snprintf(p, sizeof p, "%s/%s-labels-idx1-ubyte", dir, pre);
-    ck_assert_int_eq(nc_test_write_file(p, lab, lsz), 0);
-    free(img);
-    free(lab);
-}
-
 static const char *data_dir(void)
 {
     static char dir[600];
-    if (dir[0])
-        return dir;
-    nc_test_path(dir, sizeof dir, "fmnist");
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-    write_split(dir, "train", N_TRAIN, 3);
-    write_split(dir, "t10k", N_TEST, 5);
+    if (!dir[0]) {
+        nc_test_path(dir, sizeof dir, "fmnist");
+        nc_test_write_band_idx(dir, N_TRAIN, N_TEST);
+    }
     return dir;
 }
 
@@ -143,27 +99,6 @@ static int marked_runs(nc_ctx *ctx, nc_store *db, int64_t run, int trial,
 }
 
 /* Same archs, objectives and metrics; only timings may differ. */
-static void expect_same_trials(nc_ctx *ctx, nc_store *da, int64_t a,
-                               nc_store *dbb, int64_t b, int n_expect)
-{
-    nc_trial_rec *ra, *rb;
-    int na, nb;
-    ck_assert_int_eq(nc_store_trials(ctx, da, a, &ra, &na), NC_OK);
-    ck_assert_int_eq(nc_store_trials(ctx, dbb, b, &rb, &nb), NC_OK);
-    ck_assert_int_eq(na, n_expect);
-    ck_assert_int_eq(nb, n_expect);
-    for (int i = 0; i < na; i++) {
-        ck_assert_str_eq(ra[i].arch, rb[i].arch);
-        ck_assert_str_eq(ra[i].status, rb[i].status);
-        ck_assert_int_eq(ra[i].n_obj, rb[i].n_obj);
-        for (int k = 0; k < ra[i].n_obj; k++)
-            ck_assert(ra[i].obj[k] == rb[i].obj[k]);
-        ck_assert_str_eq(ra[i].metrics_json, rb[i].metrics_json);
-    }
-    nc_trial_recs_free(ra, na);
-    nc_trial_recs_free(rb, nb);
-}
-
 START_TEST(test_scratch_campaign)
 {
     nc_ctx ctx;
@@ -199,7 +134,7 @@ START_TEST(test_scratch_campaign)
     ck_assert_msg(nc_campaign_start(&ctx, db, &c, NULL, &r2, NULL) == NC_OK,
                   "%s", ctx.msg);
     ck_assert_int_eq(marked_runs(&ctx, db, r2, 0, &ep, st), 3);
-    expect_same_trials(&ctx, db, r1, db, r2, 3);
+    nc_test_expect_same_trials(&ctx, db, r1, db, r2, 3);
 
     /* Stopped after each trial and continued. */
     int64_t r3 = -1;
@@ -209,21 +144,10 @@ START_TEST(test_scratch_campaign)
                       "%s", ctx.msg);
         ck_assert_int_eq(res.trials, k + 1);
     }
-    expect_same_trials(&ctx, db, r1, db, r3, 3);
+    nc_test_expect_same_trials(&ctx, db, r1, db, r3, 3);
     nc_store_close(db);
 }
 END_TEST
-
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *h = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
-    ck_assert_msg(rc == SQLITE_OK, "%s", err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_close(h);
-}
 
 START_TEST(test_scratch_interrupted_trial)
 {
@@ -241,7 +165,7 @@ START_TEST(test_scratch_interrupted_trial)
     ck_assert_int_eq(nc_campaign_continue(&ctx, dbb, cut, NULL, 1, NULL), NC_OK);
     /* From now on the second epoch of any run cannot be committed: trial 1
      * stops after its first epoch, its run still "running". */
-    exec_sql(pb, "CREATE TRIGGER cut BEFORE INSERT ON epochs WHEN NEW.epoch = 2 "
+    nc_test_exec_sql(pb, "CREATE TRIGGER cut BEFORE INSERT ON epochs WHEN NEW.epoch = 2 "
                  "BEGIN SELECT RAISE(ABORT, 'simulated kill'); END;");
     ck_assert_int_ne(nc_campaign_continue(&ctx, dbb, cut, NULL, -1, NULL), NC_OK);
     nc_ctx_clear(&ctx);
@@ -254,14 +178,14 @@ START_TEST(test_scratch_interrupted_trial)
     ck_assert_int_eq(nc_store_trial_count(&ctx, dbb, cut, &n), NC_OK);
     ck_assert_int_eq(n, 1);
 
-    exec_sql(pb, "DROP TRIGGER cut;");
+    nc_test_exec_sql(pb, "DROP TRIGGER cut;");
     ck_assert_msg(nc_campaign_resume(&ctx, dbb, cut, NULL, NULL) == NC_OK, "%s",
                   ctx.msg);
     /* The interrupted run was continued, not replaced. */
     ck_assert_int_eq(marked_runs(&ctx, dbb, cut, 1, &ep, st), 3);
     ck_assert_int_eq(ep, 2);
     ck_assert_str_eq(st, "done");
-    expect_same_trials(&ctx, da, whole, dbb, cut, 3);
+    nc_test_expect_same_trials(&ctx, da, whole, dbb, cut, 3);
     nc_store_close(da);
     nc_store_close(dbb);
 }
@@ -381,7 +305,7 @@ START_TEST(test_latency_objective)
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_msg(nc_campaign_resume(&ctx, db, cut, NULL, NULL) == NC_OK, "%s",
                   ctx.msg);
-    expect_same_trials(&ctx, db, whole, db, cut, 2);
+    nc_test_expect_same_trials(&ctx, db, whole, db, cut, 2);
 
     /* No file: measured at the start, stored, predicted from the store. */
     c = latency_cfg("");

@@ -37,22 +37,6 @@ static nc_supernet *make(nc_ctx *ctx, nc_supernet_opts o, uint64_t seed)
     return sn;
 }
 
-static nc_dataset *toy_data(int n, uint64_t seed)
-{
-    nc_dataset *ds = nc_dataset_new(n, 1, 8, 8, 3);
-    ck_assert_ptr_nonnull(ds);
-    nc_rng r = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_TEST, 0));
-    for (int i = 0; i < n; i++) {
-        int y = (int)nc_rng_below(&r, 3);
-        ds->y[i] = y;
-        for (int p = 0; p < 64; p++)
-            ds->x[(size_t)i * 64 + p] = nc_rng_normal(&r) * 0.3f +
-                                        (float)(p / 8 >= y * 3 &&
-                                                p / 8 < y * 3 + 2 ? 1.5 : 0);
-    }
-    return ds;
-}
-
 /* An architecture without `none`, so that no edge is a dead end and every
  * op of the stand-alone net is on the subnet's path. */
 static nc_arch no_none_arch(uint64_t seed)
@@ -74,7 +58,7 @@ START_TEST(test_subnet_equals_standalone)
     nc_ctx_init(&ctx);
     nc_supernet_opts o = small_opts(0);
     nc_supernet *sn = make(&ctx, o, 7);
-    nc_dataset *ds = toy_data(6, 3);
+    nc_dataset *ds = nc_test_toy_dataset(6, 3);
     float x[6 * 64];
     int32_t y[6];
     uint32_t idx[6] = { 0, 1, 2, 3, 4, 5 };
@@ -151,7 +135,7 @@ START_TEST(test_gradcheck)
 {
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_dataset *ds = toy_data(5, 4);
+    nc_dataset *ds = nc_test_toy_dataset(5, 4);
     float x[5 * 64];
     int32_t y[5];
     uint32_t idx[5] = { 0, 1, 2, 3, 4 };
@@ -196,7 +180,7 @@ static void train(nc_super_rule rule, int threads, double *first,
     nc_ctx_init(&ctx);
     ctx.threads = threads;
     nc_supernet *sn = make(&ctx, small_opts(0), 21);
-    nc_dataset *ds = toy_data(48, 8);
+    nc_dataset *ds = nc_test_toy_dataset(48, 8);
     nc_optim_cfg oc = { .kind = NC_OPTIM_SGD, .momentum = 0.9f };
     nc_optim *opt = nc_optim_new(&oc, nc_supernet_n_params(sn));
     float x[6 * 64];
@@ -255,7 +239,7 @@ START_TEST(test_recalibrate)
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_supernet *sn = make(&ctx, small_opts(0), 31);
-    nc_dataset *ds = toy_data(6, 9);
+    nc_dataset *ds = nc_test_toy_dataset(6, 9);
     float x[6 * 64];
     int32_t y[6];
     uint32_t idx[6] = { 0, 1, 2, 3, 4, 5 };

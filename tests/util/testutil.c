@@ -1,6 +1,9 @@
 #include "tests/util/testutil.h"
+#include "data/dataset.h"
+#include "store/trials.h"
 
 #include <check.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,4 +356,52 @@ void nc_test_write_band_idx(const char *dir, int n_train, int n_test)
     ck_assert_int_eq(system(cmd), 0);
     write_band_split(dir, "train", n_train, 3);
     write_band_split(dir, "t10k", n_test, 5);
+}
+
+nc_dataset *nc_test_toy_dataset(int n, uint64_t seed)
+{
+    nc_dataset *ds = nc_dataset_new(n, 1, 8, 8, 3);
+    ck_assert_ptr_nonnull(ds);
+    nc_rng r = nc_rng_make(seed, NC_STREAM(NC_PURPOSE_TEST, 0));
+    for (int i = 0; i < n; i++) {
+        int y = (int)nc_rng_below(&r, 3);
+        ds->y[i] = y;
+        for (int p = 0; p < 64; p++)
+            ds->x[(size_t)i * 64 + p] = nc_rng_normal(&r) * 0.3f +
+                                        (p / 8 >= y * 3 && p / 8 < y * 3 + 2
+                                         ? 1.5f : 0.0f);
+    }
+    return ds;
+}
+
+void nc_test_exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s", err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(h);
+}
+
+void nc_test_expect_same_trials(nc_ctx *ctx, nc_store *da, int64_t a,
+                                nc_store *dbb, int64_t b, int n_expect)
+{
+    nc_trial_rec *ra, *rb;
+    int na, nb;
+    ck_assert_int_eq(nc_store_trials(ctx, da, a, &ra, &na), NC_OK);
+    ck_assert_int_eq(nc_store_trials(ctx, dbb, b, &rb, &nb), NC_OK);
+    ck_assert_int_eq(na, n_expect);
+    ck_assert_int_eq(nb, n_expect);
+    for (int i = 0; i < na; i++) {
+        ck_assert_str_eq(ra[i].arch, rb[i].arch);
+        ck_assert_str_eq(ra[i].status, rb[i].status);
+        ck_assert_int_eq(ra[i].n_obj, rb[i].n_obj);
+        for (int k = 0; k < ra[i].n_obj; k++)
+            ck_assert(ra[i].obj[k] == rb[i].obj[k]);
+        ck_assert_str_eq(ra[i].metrics_json, rb[i].metrics_json);
+    }
+    nc_trial_recs_free(ra, na);
+    nc_trial_recs_free(rb, nb);
 }

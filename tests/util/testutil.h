@@ -33,6 +33,16 @@ void nc_test_write_bytes(const char *path, const void *b, size_t n, int gz);
  * samples, where class k lights up a band of rows (plus per-sample noise),
  * so that a net learns it in an epoch or two. */
 void nc_test_write_band_idx(const char *dir, int n_train, int n_test);
+/* A data set of n 1x8x8 samples of 3 classes (class k lights up rows
+ * 3k..3k+1, plus noise), for supernet and DARTS tests. Caller frees. */
+struct nc_dataset *nc_test_toy_dataset(int n, uint64_t seed);
+/* Runs sql on the SQLite file at path (a trigger that simulates a kill). */
+void nc_test_exec_sql(const char *path, const char *sql);
+/* Campaign runs a of da and b of dbb stored the same n_expect trials:
+ * architectures, statuses, objectives and metrics JSON. */
+struct nc_store;
+void nc_test_expect_same_trials(nc_ctx *ctx, struct nc_store *da, int64_t a,
+                                struct nc_store *dbb, int64_t b, int n_expect);
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
 unsigned char *nc_test_read_whole(const char *path, size_t *n);
 
