@@ -18,11 +18,6 @@ END=$(date +%s.%N)
 [ "$(json_get weights_sha256 out)" = "$REF" ] || fail "two identical runs differ"
 SPAN=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.3f", b - a }')
 
-rand_below() {   # a random decimal in [0, $1)
-    r=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-    awk -v r="$r" -v m="$1" 'BEGIN { printf "%.3f", r / 4294967296 * m }'
-}
-
 # run_killed DB ARGS...: starts nasc ARGS in the background and SIGKILLs it
 # after a random delay within the uninterrupted run's duration.
 run_killed() {

@@ -48,11 +48,6 @@ expect 0 report --db ref.db --csv ref.csv --top 0
 sed 's/,[^,]*$//' ref.csv >ref.cut
 [ "$(wc -l <ref.cut)" -eq 3001 ] || fail "reference has $(wc -l <ref.cut) lines"
 
-rand_below() {   # a random decimal in [0, $1)
-    r=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-    awk -v r="$r" -v m="$1" 'BEGIN { printf "%.3f", r / 4294967296 * m }'
-}
-
 MID=0
 for k in 1 2 3 4 5 6 7 8 9 10; do
     db=k$k.db

@@ -39,11 +39,6 @@ epochs() {
 }
 [ "$(epochs ref.db)" -eq 3 ] || fail "reference logged $(epochs ref.db) supernet epochs"
 
-rand_below() {
-    r=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-    awk -v r="$r" -v m="$1" 'BEGIN { printf "%.3f", r / 4294967296 * m }'
-}
-
 IN_SUPERNET=0
 MID=0
 for k in 1 2 3 4 5 6 7 8 9 10; do
