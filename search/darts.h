@@ -28,6 +28,7 @@
 
 #include "core/ctx.h"
 #include "data/dataset.h"
+#include "store/store.h"
 #include "supernet/supernet.h"
 
 enum { NC_DARTS_ALPHA = NC_NB201_N_EDGES * NC_NB201_N_OPS };
@@ -68,6 +69,9 @@ typedef struct nc_darts_progress {
     int (*epoch)(void *ud, const nc_darts_epoch *e);
     void (*step)(void *ud, int epoch, int64_t step, int64_t steps, double loss);
     void *ud;
+    /* Called after every DARTS-PT decision (i-th, 0-based: edge kept op);
+     * may be NULL. A non-zero return stops the run as epoch's does. */
+    int (*decision)(void *ud, int i, int edge, int op);
 } nc_darts_progress;
 
 typedef struct nc_darts_result {
@@ -79,7 +83,10 @@ typedef struct nc_darts_result {
     double pt_drop[NC_DARTS_ALPHA];   /* accuracy lost removing op k of edge e
                                          (NaN for ops not tried) */
     double supernet_accuracy;         /* validation accuracy after search */
-    double seconds;
+    double seconds;                   /* of the work, summed over sessions */
+    int epochs;                       /* search + tuning epochs run */
+    char weights_sha256[65];          /* final supernet parameters and BN
+                                         state, hex */
 } nc_darts_result;
 
 /* Checks ranges; NC_ERR_RANGE naming the field. */
@@ -93,6 +100,112 @@ nc_status nc_darts_cfg_validate(nc_ctx *ctx, const nc_darts_cfg *c);
 nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg,
                        const nc_dataset *train, const nc_dataset *valid,
                        const nc_darts_progress *prog, nc_darts_result *res);
+
+/* ---- The same run in units, for logging and resuming --------------------
+ * A run is a fixed sequence of units: the search epochs, then per DARTS-PT
+ * edge one decision followed by pt_epochs tuning epochs. nc_darts_run is
+ * nc_darts_new, nc_darts_next until it reports NC_DARTS_DONE, then
+ * nc_darts_result_of. Between units the whole state packs into one blob
+ * (nc_darts_pack); unpacked into a fresh nc_darts of the same configuration,
+ * data and thread count, the run goes on to exactly the bits an
+ * uninterrupted one ends with. */
+typedef struct nc_darts nc_darts;
+
+typedef enum nc_darts_unit {
+    NC_DARTS_EPOCH = 1,      /* a search or tuning epoch ran */
+    NC_DARTS_DECISION,       /* a DARTS-PT edge was decided */
+    NC_DARTS_DONE            /* nothing left: the result is ready */
+} nc_darts_unit;
+
+typedef struct nc_darts_event {
+    nc_darts_unit unit;
+    nc_darts_epoch epoch;    /* NC_DARTS_EPOCH */
+    double lr;               /* NC_DARTS_EPOCH: weight rate of its last step */
+    int64_t w_steps;         /* weight-optimizer steps after the unit */
+    int decision, edge, op;  /* NC_DARTS_DECISION: i-th decision, kept op */
+} nc_darts_event;
+
+/* A run at its start (supernet built and initialized from cfg->seed). The
+ * data sets are borrowed and must outlive it. Errors as nc_darts_run's
+ * before training. *out is the caller's: nc_darts_free. */
+nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg,
+                       const nc_dataset *train, const nc_dataset *valid,
+                       nc_darts **out);
+/* Frees a run; accepts NULL. */
+void nc_darts_free(nc_darts *d);
+/* Runs the next unit and says which it was in *ev (prog's step hook is
+ * called; its epoch and decision hooks are the caller's business). Once
+ * everything ran, returns NC_OK with NC_DARTS_DONE and changes nothing. */
+nc_status nc_darts_next(nc_ctx *ctx, nc_darts *d, const nc_darts_progress *prog,
+                        nc_darts_event *ev);
+/* Epochs run so far, and in all (search + 6 * pt_epochs). */
+int nc_darts_epochs_done(const nc_darts *d);
+int nc_darts_epochs_total(const nc_darts_cfg *cfg);
+/* alpha after each epoch run so far: *n rows of NC_DARTS_ALPHA floats,
+ * owned by the run. */
+const float *nc_darts_alpha_history(const nc_darts *d, int *n);
+/* The result; complete once nc_darts_next reported NC_DARTS_DONE. */
+void nc_darts_result_of(nc_darts *d, nc_darts_result *res);
+
+/* The whole state (supernet parameters, BN state and alpha, both
+ * optimizers with their step counts, the step and epoch counters, the
+ * DARTS-PT order, decisions, drops and bases, the alpha history) as one
+ * little-endian blob with magic and version; *blob is malloc'ed, the
+ * caller frees. `units` in the blob counts the units run, so that the newer
+ * of two blobs can be told. */
+nc_status nc_darts_pack(nc_ctx *ctx, nc_darts *d, void **blob, size_t *len);
+/* Restores a blob into a run built from the same configuration and data:
+ * NC_ERR_FORMAT for a foreign or truncated blob or one of another
+ * configuration or size (naming what differs), NC_ERR_VERSION for another
+ * version. On error the run is unchanged. */
+nc_status nc_darts_unpack(nc_ctx *ctx, nc_darts *d, const void *blob,
+                          size_t len);
+/* The units count recorded in a blob (0 if it is not a DARTS blob). */
+uint64_t nc_darts_blob_units(const void *blob, size_t len);
+
+/* ---- Logged runs (search/darts_log.c) -------------------------------------
+ * A DARTS run in the run log is a run of kind "darts" whose configuration is
+ * an nc_darts_job as JSON. Every epoch is an epoch row whose checkpoint is
+ * the packed state; every DARTS-PT decision stores the packed state as the
+ * run's "darts" state blob (one transaction each). Resuming takes the newer
+ * of the two. */
+typedef struct nc_darts_job {
+    nc_darts_cfg darts;
+    char dataset[64];
+    char data_dir[1024];     /* "" for the data set's default */
+    int valid;               /* training samples held out for alpha, >= 1 */
+    int train_samples;       /* weight-training samples (0: all the rest) */
+    int threads;
+} nc_darts_job;
+
+/* nc_darts_defaults, fashion-mnist, 10000 held out, all samples, 1 thread. */
+nc_darts_job nc_darts_job_defaults(void);
+/* Ranges and names; errors name the JSON field ("valid: ..."). */
+nc_status nc_darts_job_validate(nc_ctx *ctx, const nc_darts_job *j);
+/* Every field as one JSON object (seed as a decimal string); NULL when out
+ * of memory. The caller frees. */
+char *nc_darts_job_to_json(const nc_darts_job *j);
+/* The inverse; NC_ERR_FORMAT naming a missing, mistyped or unknown field. */
+nc_status nc_darts_job_from_json(nc_ctx *ctx, const char *json,
+                                 nc_darts_job *j);
+
+/* Loads the data, creates the run (*run gets its id as soon as it exists)
+ * and runs it to the end, committing after every unit; the result JSON is
+ * stored with status "done". A NaN loss marks the run "failed". */
+nc_status nc_darts_start(nc_ctx *ctx, nc_store *db, const nc_darts_job *j,
+                         const nc_darts_progress *prog, int64_t *run,
+                         nc_darts_result *res);
+/* Continues run `run` from its newest commit. NC_ERR_STATE for a run of
+ * another kind, a done ("already done") or failed one. */
+nc_status nc_darts_resume(nc_ctx *ctx, nc_store *db, int64_t run,
+                          const nc_darts_progress *prog, nc_darts_result *res);
+/* The result as stored: run, darts and pt cells, alpha, softmax (per
+ * edge), supernet_accuracy, pt_order, pt_base, pt_drop (null for ops not
+ * tried), epochs, seconds, weights_sha256, and alpha_history (one row per
+ * epoch). NULL when out of memory. */
+char *nc_darts_result_to_json(int64_t run, const nc_darts_cfg *cfg,
+                              const nc_darts_result *r, const float *history,
+                              int n_history);
 
 /* The gradient of the architecture objective with respect to alpha, into
  * grad[NC_DARTS_ALPHA], at the supernet's current weights: first order,

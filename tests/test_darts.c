@@ -2,14 +2,20 @@
  * test_darts.c — DARTS's architecture gradient (first order, and the
  * second-order unrolled approximation) against finite differences of the
  * objective it approximates, and whole DARTS / DARTS-PT runs on a toy data
- * set: deterministic, alpha learned, a valid cell selected.
+ * set: deterministic, alpha learned, a valid cell selected. Then the
+ * resumable form: the packed state round-trips (and foreign blobs are
+ * refused), and a logged run stopped after an epoch, after a DARTS-PT
+ * decision and after a tuning epoch, then resumed, ends bit-identical to an
+ * uninterrupted one.
  */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "search/darts.h"
+#include "store/store.h"
 #include "tests/util/testutil.h"
 
 static nc_supernet *darts_net(nc_ctx *ctx)
@@ -192,6 +198,222 @@ START_TEST(test_run)
 }
 END_TEST
 
+
+/* Packing, unpacking into a fresh run and packing again gives the same
+ * bytes, and both runs then go on identically; foreign blobs are refused
+ * without touching the run. */
+START_TEST(test_ckpt_roundtrip)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_dataset *tr = nc_test_toy_dataset(32, 4), *va = nc_test_toy_dataset(16, 5);
+    nc_darts_cfg c = tiny_cfg(1);
+    c.epochs = 2;
+    nc_darts *a, *b;
+    ck_assert_msg(nc_darts_new(&ctx, &c, tr, va, &a) == NC_OK, "%s", ctx.msg);
+    ck_assert(nc_darts_new(&ctx, &c, tr, va, &b) == NC_OK);
+    nc_darts_event ev;
+    /* Two search epochs and the first decision. */
+    for (int u = 0; u < 3; u++)
+        ck_assert(nc_darts_next(&ctx, a, NULL, &ev) == NC_OK);
+    ck_assert_int_eq(ev.unit, NC_DARTS_DECISION);
+    void *blob, *blob2;
+    size_t len, len2;
+    ck_assert(nc_darts_pack(&ctx, a, &blob, &len) == NC_OK);
+    ck_assert_uint_eq(nc_darts_blob_units(blob, len), 3);
+    ck_assert_msg(nc_darts_unpack(&ctx, b, blob, len) == NC_OK, "%s", ctx.msg);
+    ck_assert(nc_darts_pack(&ctx, b, &blob2, &len2) == NC_OK);
+    ck_assert_uint_eq(len, len2);
+    ck_assert(memcmp(blob, blob2, len) == 0);
+    free(blob2);
+    int n;
+    nc_darts_alpha_history(b, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(nc_darts_epochs_done(b), 2);
+    nc_darts_event ea, eb;
+    ck_assert(nc_darts_next(&ctx, a, NULL, &ea) == NC_OK);
+    ck_assert(nc_darts_next(&ctx, b, NULL, &eb) == NC_OK);
+    ck_assert_int_eq(ea.unit, NC_DARTS_EPOCH);
+    ck_assert_int_eq(ea.epoch.epoch, 3);
+    ck_assert(ea.epoch.train_loss == eb.epoch.train_loss);
+    /* (The packed states now differ only in the seconds worked.) */
+    nc_darts_result ra, rb;
+    nc_darts_result_of(a, &ra);
+    nc_darts_result_of(b, &rb);
+    ck_assert_str_eq(ra.weights_sha256, rb.weights_sha256);
+    ck_assert(memcmp(ra.alpha, rb.alpha, sizeof ra.alpha) == 0);
+    ck_assert(memcmp(ra.pt_drop, rb.pt_drop, sizeof ra.pt_drop) == 0);
+    ck_assert(nc_darts_next(&ctx, a, NULL, &ea) == NC_OK);
+    ck_assert(nc_darts_next(&ctx, b, NULL, &eb) == NC_OK);
+    ck_assert_int_eq(ea.unit, NC_DARTS_DECISION);
+    ck_assert(ea.op == eb.op && ea.edge == eb.edge);
+
+    /* Foreign blobs. */
+    unsigned char *bad = malloc(len);
+    memcpy(bad, blob, len);
+    bad[0] = 'X';
+    ck_assert_int_eq(nc_darts_unpack(&ctx, b, bad, len), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "magic");
+    memcpy(bad, blob, len);
+    bad[8] = 9;
+    ck_assert_int_eq(nc_darts_unpack(&ctx, b, bad, len), NC_ERR_VERSION);
+    ck_assert_int_eq(nc_darts_unpack(&ctx, b, blob, len - 4), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "bytes");
+    ck_assert_int_eq(nc_darts_unpack(&ctx, b, blob, 10), NC_ERR_FORMAT);
+    free(bad);
+    nc_darts_cfg c2 = c;
+    c2.batch = 4;
+    nc_darts *o;
+    ck_assert(nc_darts_new(&ctx, &c2, tr, va, &o) == NC_OK);
+    ck_assert_int_eq(nc_darts_unpack(&ctx, o, blob, len), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "batch");
+    nc_darts_free(o);
+    c2 = c;
+    c2.seed = 99;
+    ck_assert(nc_darts_new(&ctx, &c2, tr, va, &o) == NC_OK);
+    ck_assert_int_eq(nc_darts_unpack(&ctx, o, blob, len), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "seed");
+    nc_darts_free(o);
+    free(blob);
+    nc_darts_free(a);
+    nc_darts_free(b);
+    nc_darts_free(NULL);
+    nc_dataset_free(tr);
+    nc_dataset_free(va);
+}
+END_TEST
+
+START_TEST(test_job_json)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_darts_job j = nc_darts_job_defaults(), k;
+    j.darts.seed = 18446744073709551615ull;
+    j.darts.order = 2;
+    j.darts.pt_epochs = -1;
+    j.valid = 123;
+    snprintf(j.data_dir, sizeof j.data_dir, "/x/y");
+    char *js = nc_darts_job_to_json(&j);
+    ck_assert_ptr_nonnull(js);
+    ck_assert_msg(nc_darts_job_from_json(&ctx, js, &k) == NC_OK, "%s", ctx.msg);
+    ck_assert(memcmp(&j.darts, &k.darts, sizeof j.darts) == 0);
+    ck_assert_str_eq(k.data_dir, "/x/y");
+    ck_assert_int_eq(k.valid, 123);
+    free(js);
+    ck_assert_int_eq(nc_darts_job_from_json(&ctx, "{\"epochs\":1,\"bogus\":2}",
+                                            &k), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "bogus");
+    ck_assert_int_eq(nc_darts_job_from_json(&ctx, "{\"dataset\":\"fashion-mnist\"}",
+                                            &k), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "data_dir");
+    j = nc_darts_job_defaults();
+    j.darts.order = 3;
+    ck_assert_int_eq(nc_darts_job_validate(&ctx, &j), NC_ERR_RANGE);
+    nc_test_expect_msg(&ctx, "order:");
+    j = nc_darts_job_defaults();
+    j.valid = 0;
+    ck_assert_int_eq(nc_darts_job_validate(&ctx, &j), NC_ERR_RANGE);
+    nc_test_expect_msg(&ctx, "valid:");
+}
+END_TEST
+
+/* Stops the run after the `stop_at`-th committed unit (epochs and
+ * decisions counted together). */
+typedef struct stopper {
+    int units, stop_at;
+} stopper;
+
+static int stop_epoch(void *ud, const nc_darts_epoch *e)
+{
+    stopper *s = ud;
+    return ++s->units == s->stop_at;
+}
+
+static int stop_decision(void *ud, int i, int edge, int op)
+{
+    stopper *s = ud;
+    return ++s->units == s->stop_at;
+}
+
+static void same_result(const nc_darts_result *a, const nc_darts_result *b)
+{
+    ck_assert(memcmp(a->alpha, b->alpha, sizeof a->alpha) == 0);
+    ck_assert(memcmp(&a->darts, &b->darts, sizeof a->darts) == 0);
+    ck_assert(memcmp(&a->pt, &b->pt, sizeof a->pt) == 0);
+    ck_assert(memcmp(a->pt_order, b->pt_order, sizeof a->pt_order) == 0);
+    ck_assert(memcmp(a->pt_drop, b->pt_drop, sizeof a->pt_drop) == 0);
+    ck_assert(a->supernet_accuracy == b->supernet_accuracy);
+    ck_assert_int_eq(a->epochs, b->epochs);
+    ck_assert_str_eq(a->weights_sha256, b->weights_sha256);
+}
+
+/* A logged run stopped after several units and resumed each time ends
+ * with the bits of an uninterrupted one; its epochs are logged once each. */
+START_TEST(test_resume)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    char dir[512], path[512];
+    nc_test_path(dir, sizeof dir, "band");
+    nc_test_write_band_idx(dir, 96, 16);
+    nc_darts_job j = nc_darts_job_defaults();
+    snprintf(j.data_dir, sizeof j.data_dir, "%s", dir);
+    j.valid = 32;
+    j.darts.epochs = 2;
+    j.darts.pt_epochs = 1;
+    j.darts.batch = 16;
+    j.darts.nb201_c = 4;
+    j.darts.nb201_n = 1;
+    j.darts.a_lr = 3e-2;
+    j.darts.seed = 7;
+    j.threads = 1;
+    nc_store *db;
+    ck_assert(nc_store_open(&ctx, nc_test_path(path, sizeof path, "d.db"), 1,
+                            &db) == NC_OK);
+    nc_darts_result ref, got;
+    int64_t run;
+    ck_assert_msg(nc_darts_start(&ctx, db, &j, NULL, &run, &ref) == NC_OK, "%s",
+                  ctx.msg);
+    ck_assert_int_eq(ref.epochs, 2 + 6);
+    ck_assert(nc_nb201_valid(&ref.pt));
+    char *res;
+    ck_assert(nc_store_run_result(&ctx, db, run, &res) == NC_OK);
+    ck_assert_ptr_nonnull(strstr(res, "\"alpha_history\":[["));
+    free(res);
+    /* A finished run is not resumed. */
+    ck_assert_int_eq(nc_darts_resume(&ctx, db, run, NULL, &got), NC_ERR_STATE);
+    nc_test_expect_msg(&ctx, "already done");
+
+    /* Units: epochs 1-2, decision 1 (3), epoch 3 (4), decision 2 (5),
+     * epoch 4, decision 3, epoch 5 (8), ... Stop after epoch 1, after
+     * decision 2 and after the tuning epoch that follows decision 3. */
+    stopper s = { 0, 1 };
+    nc_darts_progress p = { .epoch = stop_epoch, .decision = stop_decision,
+                            .ud = &s };
+    ck_assert_int_eq(nc_darts_start(&ctx, db, &j, &p, &run, &got), NC_ERR_STATE);
+    nc_test_expect_msg(&ctx, "stopped");
+    static const int stops[] = { 5, 8 };
+    for (int i = 0; i < 2; i++) {
+        /* The resumed session counts its own units from 0. */
+        int before = i == 0 ? 1 : 5;
+        s = (stopper){ 0, stops[i] - before };
+        ck_assert_int_eq(nc_darts_resume(&ctx, db, run, &p, &got), NC_ERR_STATE);
+        nc_test_expect_msg(&ctx, i == 0 ? "decision 2" : "epoch 5");
+    }
+    ck_assert_msg(nc_darts_resume(&ctx, db, run, NULL, &got) == NC_OK, "%s",
+                  ctx.msg);
+    same_result(&ref, &got);
+    nc_epoch_metrics *ep;
+    int n;
+    ck_assert(nc_store_epochs(&ctx, db, run, &ep, &n) == NC_OK);
+    ck_assert_int_eq(n, 8);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(ep[i].epoch, i + 1);
+    free(ep);
+    nc_store_close(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("darts");
@@ -199,10 +421,14 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_loop_test(tc, test_alpha_grad, 1, 3);
     tcase_add_test(tc, test_run);
+    tcase_add_test(tc, test_ckpt_roundtrip);
+    tcase_add_test(tc, test_job_json);
+    tcase_add_test(tc, test_resume);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    nc_test_remove_tree(nc_test_tmpdir());
     return failed ? 1 : 0;
 }
