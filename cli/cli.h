@@ -175,6 +175,7 @@ int nc_cli_search(int argc, char **argv);
 int nc_cli_status(int argc, char **argv);
 int nc_cli_report(int argc, char **argv);
 int nc_cli_latency(int argc, char **argv);
+int nc_cli_darts(int argc, char **argv);
 void nc_cli_train_help(FILE *f);
 void nc_cli_resume_help(FILE *f);
 void nc_cli_eval_help(FILE *f);
@@ -184,6 +185,7 @@ void nc_cli_search_help(FILE *f);
 void nc_cli_status_help(FILE *f);
 void nc_cli_report_help(FILE *f);
 void nc_cli_latency_help(FILE *f);
+void nc_cli_darts_help(FILE *f);
 
 /* Campaigns (cli/cmd_search.c, cli/cmd_status.c). */
 
@@ -192,6 +194,10 @@ void nc_cli_latency_help(FILE *f);
  * "search". Returns the exit code. */
 int nc_cli_search_resume(nc_ctx *ctx, nc_store *db, int64_t run, int json,
                          int quiet);
+/* Resumes DARTS run `run` (kind "darts") and prints its result as 'nasc
+ * darts' does; for 'nasc resume'. Returns the exit code. */
+int nc_cli_darts_resume(nc_ctx *ctx, nc_store *db, int64_t run, int json,
+                        int quiet);
 /* Loads campaign *run (0: the newest search run, written back to *run): its
  * info, parsed config and trials. On failure prints and returns the exit
  * code with nothing to release; on success release with nc_run_info_clear

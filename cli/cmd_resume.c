@@ -31,6 +31,9 @@ void nc_cli_resume_help(FILE *f)
         "stored trial and prints its result as 'nasc search' does; it yields\n"
         "exactly the trials of an uninterrupted campaign.\n"
         "\n"
+        "A DARTS run (kind 'darts') continues after its last committed epoch\n"
+        "or DARTS-PT decision and prints its result as 'nasc darts' does.\n"
+        "\n"
         "  RUN                the run id (see 'nasc runs')\n"
         "  --db FILE          run log (default runs.db)\n"
         "  --json             end stdout with one JSON line: run, epochs,\n"
@@ -86,6 +89,12 @@ int nc_cli_resume(int argc, char **argv)
     int has_cfg;
     r = nc_cli_load_run(CMD, &ctx, db, dbpath, run, &info, &cfg, &has_cfg);
     if (r) {
+        nc_store_close(db);
+        return r;
+    }
+    if (info.kind && strcmp(info.kind, "darts") == 0) {
+        nc_run_info_clear(&info);
+        r = nc_cli_darts_resume(&ctx, db, run, json, quiet);
         nc_store_close(db);
         return r;
     }

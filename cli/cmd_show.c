@@ -155,10 +155,100 @@ static void print_epochs(const show *s)
                100.0 * m->train_accuracy);
         if (valid && isnan(m->valid_accuracy))
             printf("  %10s  %9s", "-", "-");
+        else if (valid && isnan(m->valid_loss))
+            /* DARTS measures accuracy only. */
+            printf("  %10s  %8.2f%%", "-", 100.0 * m->valid_accuracy);
         else if (valid)
             printf("  %10.4f  %8.2f%%", m->valid_loss,
                    100.0 * m->valid_accuracy);
         printf("  %7.1f\n", m->seconds);
+    }
+}
+
+/* A number of a JSON array, NaN where it is not one (null: not tried). */
+static double arr_num(const cJSON *a, int i)
+{
+    const cJSON *v = cJSON_GetArrayItem(a, i);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* A DARTS result holds arrays too long for one line: its scalars as usual,
+ * then softmax(alpha) per edge, DARTS-PT's decisions and the trajectory of
+ * the op weights (softmax summed over the edges) per epoch. */
+static void print_darts(const show *s)
+{
+    enum { E = 6, K = 5 };
+    static const char *const ops[K] = { "none", "skip", "conv1x1", "conv3x3",
+                                        "avgpool" };
+    const cJSON *r = s->result, *it;
+    cJSON *sc = cJSON_CreateObject();
+    cJSON_ArrayForEach(it, r)
+        if (sc && !cJSON_IsArray(it) && it->string)
+            cJSON_AddItemToObject(sc, it->string, cJSON_Duplicate(it, 1));
+    if (sc)
+        print_object("result", sc);
+    cJSON_Delete(sc);
+    const cJSON *sm = cJSON_GetObjectItemCaseSensitive(r, "softmax");
+    if (cJSON_GetArraySize(sm) == E * K) {
+        printf("\nsoftmax(alpha) per edge\n  %4s", "EDGE");
+        for (int k = 0; k < K; k++)
+            printf("  %7s", ops[k]);
+        printf("\n");
+        for (int e = 0; e < E; e++) {
+            printf("  %4d", e);
+            for (int k = 0; k < K; k++)
+                printf("  %7.3f", arr_num(sm, e * K + k));
+            printf("\n");
+        }
+    }
+    const cJSON *ord = cJSON_GetObjectItemCaseSensitive(r, "pt_order");
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(r, "pt_base");
+    const cJSON *drop = cJSON_GetObjectItemCaseSensitive(r, "pt_drop");
+    if (cJSON_GetArraySize(ord) == E && cJSON_GetArraySize(drop) == E * K) {
+        printf("\nDARTS-PT decisions (accuracy points lost removing each op)\n"
+               "  %5s  %4s  %8s", "ORDER", "EDGE", "BASE");
+        for (int k = 0; k < K; k++)
+            printf("  %7s", ops[k]);
+        printf("\n");
+        for (int i = 0; i < E; i++) {
+            int e = (int)arr_num(ord, i);
+            if (e < 0 || e >= E)
+                continue;
+            printf("  %5d  %4d  %7.2f%%", i + 1, e, 100 * arr_num(base, i));
+            for (int k = 0; k < K; k++)
+                printf("  %7.2f", 100 * arr_num(drop, e * K + k));
+            printf("\n");
+        }
+    }
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(r, "alpha_history");
+    const cJSON *ce = s->config ? cJSON_GetObjectItemCaseSensitive(s->config,
+                                                                   "epochs")
+                                : NULL;
+    int search = cJSON_IsNumber(ce) ? ce->valueint : -1;
+    if (cJSON_GetArraySize(h) > 0) {
+        printf("\nop weights per epoch (softmax(alpha) summed over the edges)\n"
+               "  %5s  %6s", "EPOCH", "PHASE");
+        for (int k = 0; k < K; k++)
+            printf("  %7s", ops[k]);
+        printf("\n");
+        for (int i = 0; i < cJSON_GetArraySize(h); i++) {
+            const cJSON *row = cJSON_GetArrayItem(h, i);
+            double sum[K] = { 0 };
+            for (int e = 0; e < E; e++) {
+                double mx = -INFINITY, z = 0;
+                for (int k = 0; k < K; k++)
+                    mx = fmax(mx, arr_num(row, e * K + k));
+                for (int k = 0; k < K; k++)
+                    z += exp(arr_num(row, e * K + k) - mx);
+                for (int k = 0; k < K; k++)
+                    sum[k] += exp(arr_num(row, e * K + k) - mx) / z;
+            }
+            printf("  %5d  %6s", i + 1, search < 0 ? "-"
+                   : i < search ? "search" : "tune");
+            for (int k = 0; k < K; k++)
+                printf("  %7.3f", sum[k]);
+            printf("\n");
+        }
     }
 }
 
@@ -181,7 +271,9 @@ static int print_human(const show *s)
     if (s->config)
         print_object("config", s->config);
     print_epochs(s);
-    if (s->result)
+    if (s->result && ri->kind && strcmp(ri->kind, "darts") == 0)
+        print_darts(s);
+    else if (s->result)
         print_object("result", s->result);
     return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
 }
