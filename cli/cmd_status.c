@@ -24,13 +24,15 @@ void nc_cli_status_help(FILE *f)
         "\n"
         "Shows the progress of search campaign RUN (default: the newest\n"
         "campaign in the run log): trials done of the budget and the best\n"
-        "trial so far. Works while the campaign runs.\n"
+        "trial so far; while a weight-sharing supernet still trains, its\n"
+        "epoch. Works while the campaign runs.\n"
         "\n"
         "  RUN                the run id (see 'nasc runs')\n"
         "  --db FILE          run log (default runs.db)\n"
         "  --json             one JSON line: run, status, trials, budget,\n"
         "                     best_trial, best_arch, best, best_metrics,\n"
-        "                     pareto_size, seconds\n"
+        "                     pareto_size, seconds (and supernet_epochs_done,\n"
+        "                     supernet_epochs with a supernet)\n"
         "  -h, --help         show this help\n"
         "\n"
         "Exit status:\n%s",
@@ -138,11 +140,22 @@ int nc_cli_status(int argc, char **argv)
         free(s);
         if (o)
             cJSON_AddStringToObject(o, "status", info.status);
+        if (o && cfg.supernet != NC_SUPERNET_NONE) {
+            cJSON_AddNumberToObject(o, "supernet_epochs_done", info.epochs_done);
+            cJSON_AddNumberToObject(o, "supernet_epochs",
+                                    cfg.supernet_train.epochs);
+        }
         r = nc_cli_print_json(o);
     } else {
         printf("run %lld: search on %s, %s strategy, %s evaluator: %s\n",
                (long long)run, cfg.space, nc_campaign_strategy_name(cfg.strategy),
                nc_campaign_evaluator_name(cfg.evaluator), info.status);
+        /* The supernet trains first (its epochs are the run's epoch rows);
+         * until it is done, "0 trials" alone would look like a hang. */
+        if (cfg.supernet != NC_SUPERNET_NONE &&
+            info.epochs_done < cfg.supernet_train.epochs)
+            printf("supernet epoch %d/%d (training; trials start after it)\n",
+                   info.epochs_done, cfg.supernet_train.epochs);
         printf("trials: %lld/%lld (%.0f%%)\n", (long long)res.trials,
                (long long)res.budget,
                res.budget > 0 ? 100.0 * (double)res.trials / (double)res.budget

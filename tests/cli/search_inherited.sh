@@ -57,6 +57,13 @@ for k in 1 2 3 4 5 6 7 8 9 10; do
         e=$(epochs "$db")
         echo "    kill $k after ${d}s: $e supernet epochs, $n trials stored" >&2
         [ "$n" -eq 0 ] && IN_SUPERNET=$((IN_SUPERNET + 1))
+        [ "$(json_get supernet_epochs_done st)" -eq "$e" ] ||
+            fail "kill $k: status --json lacks supernet epoch $e"
+        if [ "$n" -eq 0 ] && [ "$e" -lt 3 ]; then
+            "$NC_BIN" status 1 --db "$db" >st.txt 2>/dev/null
+            grep -q "supernet epoch $e/3" st.txt ||
+                fail "kill $k: status does not say 'supernet epoch $e/3'"
+        fi
         [ "$n" -gt 0 ] && [ "$n" -lt 12 ] && MID=$((MID + 1))
         rc=0
         "$NC_BIN" resume 1 --db "$db" --quiet >/dev/null 2>err </dev/null ||
