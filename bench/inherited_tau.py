@@ -116,7 +116,8 @@ def main():
         inh.append(v)
         sav.append(va)
         sat.append(te)
-        print(f"| {i + 1} | `{arch}` | {trial} | {100 * v:.2f} | {100 * va:.2f} "
+        cell = arch.replace("|", "\\|")   # a pipe would split the table cell
+        print(f"| {i + 1} | `{cell}` | {trial} | {100 * v:.2f} | {100 * va:.2f} "
               f"| {100 * te:.2f} | {sec:.0f} |", flush=True)
     print(f"\nKendall tau-b, inherited vs stand-alone validation accuracy: "
           f"**{kendall_tau_b(inh, sav):.3f}**; vs stand-alone test accuracy: "
