@@ -210,6 +210,36 @@ static int write_svg(const char *path, const nc_campaign_cfg *cfg,
             T + (H - T - B) / 2, T + (H - T - B) / 2, yn, y0, y1);
     fprintf(f, "<text x=\"%g\" y=\"20\">%s: %d trials, %d on the Pareto "
             "front</text>\n", L, cfg->space, m, nf);
+    /* The front as a line in x order (for two objectives its points are
+     * also in y order, so the line is the trade-off curve). */
+    if (nf > 1) {
+        int *ord = malloc((size_t)nf * sizeof *ord);
+        if (ord) {
+            for (int i = 0; i < nf; i++)
+                ord[i] = front[i];
+            for (int i = 1; i < nf; i++)
+                for (int j = i; j > 0; j--) {
+                    const nc_trial_rec *a = &recs[ord[j - 1]], *b = &recs[ord[j]];
+                    double xa = two ? a->obj[1] : (double)a->trial;
+                    double xb = two ? b->obj[1] : (double)b->trial;
+                    if (xa <= xb)
+                        break;
+                    int t = ord[j - 1];
+                    ord[j - 1] = ord[j];
+                    ord[j] = t;
+                }
+            fprintf(f, "<polyline fill=\"none\" stroke=\"red\" points=\"");
+            for (int i = 0; i < nf; i++) {
+                const nc_trial_rec *t = &recs[ord[i]];
+                double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
+                fprintf(f, "%s%.1f,%.1f", i ? " " : "",
+                        L + (x - x0) / (x1 - x0) * (W - L - R),
+                        H - B - (y - y0) / (y1 - y0) * (H - T - B));
+            }
+            fprintf(f, "\"/>\n");
+            free(ord);
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         const int *ix = pass ? front : idx;
         int cnt = pass ? nf : m;
