@@ -91,6 +91,8 @@ struct nc_net {
     /* What the last forward saw, for backward. */
     int last_n, last_train;
     const int32_t *last_labels;
+    int want_input_grad;     /* nc_net_want_input_grad was called */
+    int grads_valid;         /* a backward ran since the last forward */
     int threads;
     nc_pool *pool;           /* NULL when single-threaded */
 };
@@ -359,6 +361,10 @@ nc_status nc_net_finalize_in(nc_ctx *ctx, nc_net *net, int output, int n_max,
             nd->needs_grad |= net->nodes[nd->in[j]].needs_grad;
         if (!d->backward)
             nd->needs_grad = 0;
+        /* The input has no backward of its own, but with the opt-in its
+         * consumers' backwards add d/dx into a buffer of its own. */
+        if (i == 0 && net->want_input_grad)
+            nd->needs_grad = 1;
         nd->on_path = i == loss;
         nd->last_use = -1;
     }
@@ -495,7 +501,7 @@ static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int trai
  * and, for each, the first backward that will add into its gradient. Dead
  * ends are skipped too: a built edge whose output nothing reads costs
  * nothing. */
-static void net_live(nc_net *net, int last)
+static void net_live(nc_net *net, int last, int grad_root)
 {
     for (int i = 0; i < net->n_nodes; i++) {
         net->nodes[i].live = 0;
@@ -503,7 +509,7 @@ static void net_live(nc_net *net, int last)
         net->nodes[i].last_use = -1;
     }
     net->nodes[last].live = 1;
-    net->nodes[last].grad = last == net->loss;
+    net->nodes[last].grad = last == grad_root;
     for (int i = last; i >= 1; i--) {
         nc_node *nd = &net->nodes[i];
         if (!nd->live)
@@ -549,7 +555,8 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
     /* The input node's buffer is the caller's array, never written. */
     net->nodes[0].y = (float *)x;
     int last = labels ? net->loss : net->output;
-    net_live(net, last);
+    net_live(net, last, net->loss);
+    net->grads_valid = 0;
     nc_exec e;
     for (int i = 1; i <= last; i++) {
         nc_node *nd = &net->nodes[i];
@@ -597,20 +604,12 @@ void nc_net_zero_grad(nc_net *net)
         net_zero(net, net->grads, net->np);
 }
 
-nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
+/* Runs the backward of every node from root down, root's gradient already
+ * in place. */
+static void net_backward_run(nc_net *net, int root, int n)
 {
-    if (!net->finalized || !net->last_labels || !net->last_train)
-        return nc_fail(ctx, NC_ERR_STATE, "net: backward needs a training "
-                       "forward with labels first");
-    int n = net->last_n;
-    net_rebind(net);
-    nc_node *ln = &net->nodes[net->loss];
-    if (!ln->dy)
-        return NC_OK; /* nothing trainable */
-    for (int i = 0; i < n; i++)
-        ln->dy[i] = 1.0f / (float)n;
     nc_exec e;
-    for (int i = net->loss; i >= 1; i--) {
+    for (int i = root; i >= 1; i--) {
         nc_node *nd = &net->nodes[i];
         const nc_op_def *d = nc_op_get(nd->kind);
         if (!nd->grad)
@@ -622,12 +621,52 @@ nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
             if (src->dy && src->last_use == i)
                 net_zero(net, src->dy, (size_t)n * nc_shape_size(src->out));
         }
-        net_exec(net, nd, &e, n, 1);
+        net_exec(net, nd, &e, n, net->last_train);
         d->backward(&e);
     }
+    net->grads_valid = 1;
+}
+
+nc_status nc_net_backward(nc_ctx *ctx, nc_net *net)
+{
+    if (!net->finalized || !net->last_labels || !net->last_train)
+        return nc_fail(ctx, NC_ERR_STATE, "net: backward needs a training "
+                       "forward with labels first");
+    int n = net->last_n;
+    net_rebind(net);
+    nc_node *ln = &net->nodes[net->loss];
+    if (!ln->dy)
+        return NC_OK; /* nothing trainable */
+    /* A backward_from since the forward re-rooted the gradient flags. */
+    net_live(net, net->loss, net->loss);
+    for (int i = 0; i < n; i++)
+        ln->dy[i] = 1.0f / (float)n;
+    net_backward_run(net, net->loss, n);
     return NC_OK;
 }
 
+nc_status nc_net_backward_from(nc_ctx *ctx, nc_net *net, const float *dout)
+{
+    if (!net->finalized || net->last_n < 1)
+        return nc_fail(ctx, NC_ERR_STATE, "net: backward_from needs a forward "
+                       "first");
+    if (!dout)
+        return nc_fail(ctx, NC_ERR_INVAL, "net: backward_from without an "
+                       "output gradient");
+    int n = net->last_n;
+    net_rebind(net);
+    /* The last forward's liveness, with the gradient rooted at the logits
+     * instead of the loss (the live set is the same minus the loss). */
+    net_live(net, net->output, net->output);
+    nc_node *on = &net->nodes[net->output];
+    if (!on->dy || !on->grad) {
+        net->grads_valid = 1;
+        return NC_OK; /* nothing trainable, no input gradient wanted */
+    }
+    memcpy(on->dy, dout, (size_t)n * nc_shape_size(on->out) * sizeof(float));
+    net_backward_run(net, net->output, n);
+    return NC_OK;
+}
 
 const float *nc_net_logits(const nc_net *net)
 {
@@ -716,4 +755,59 @@ int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n)
         hits += best == labels[i];
     }
     return hits;
+}
+
+nc_status nc_net_want_input_grad(nc_ctx *ctx, nc_net *net)
+{
+    if (net->finalized)
+        return nc_fail(ctx, NC_ERR_STATE, "net: nc_net_want_input_grad must "
+                       "come before finalize");
+    net->want_input_grad = 1;
+    return NC_OK;
+}
+
+int nc_net_output_node(const nc_net *net)
+{
+    return net->output;
+}
+
+const float *nc_net_node_output(const nc_net *net, int i)
+{
+    if (!net->finalized || net->last_n < 1 || i < 0 || i >= net->n_nodes ||
+        !net->nodes[i].live)
+        return NULL;
+    return net->nodes[i].y;
+}
+
+const float *nc_net_node_grad(const nc_net *net, int i)
+{
+    if (!net->finalized || !net->grads_valid || i < 0 || i >= net->n_nodes ||
+        !net->nodes[i].grad)
+        return NULL;
+    return net->nodes[i].dy;
+}
+
+int nc_net_input_reaches_output(const nc_net *net)
+{
+    if (!net->finalized)
+        return -1;
+    unsigned char *r = calloc((size_t)net->n_nodes, 1);
+    if (!r)
+        return -1;
+    r[0] = 1;
+    for (int i = 1; i <= net->output; i++) {
+        const nc_node *nd = &net->nodes[i];
+        const nc_op_def *d = nc_op_get(nd->kind);
+        if (!d->backward)
+            continue; /* ZERO: its output does not depend on its input */
+        for (int j = 0; j < nd->n_in && !r[i]; j++) {
+            if (d->input_live && !d->input_live(&nd->a, net->params + nd->w_off,
+                                                net->state + nd->s_off, j))
+                continue;
+            r[i] = r[nd->in[j]];
+        }
+    }
+    int reach = r[net->output];
+    free(r);
+    return reach;
 }

@@ -149,6 +149,60 @@ nc_status nc_net_node(const nc_net *net, int i, nc_net_node_info *info);
  * which makes the running stats the plain average over the batches seen. */
 void nc_net_set_bn_momentum(nc_net *net, float momentum);
 
+/* ---- Access for measurements on a net (zero-cost proxies) ----
+ *
+ * Proxies need more than the loss gradient: activations of chosen nodes,
+ * their gradients, the gradient with respect to the input, and backward
+ * passes seeded with an arbitrary output gradient. These calls give that
+ * without exposing the node layout.
+ *
+ *     nc_net_want_input_grad(ctx, net);             // before finalize
+ *     nc_net_finalize(ctx, net, y, 64);
+ *     nc_net_forward(ctx, net, x, NULL, n, 1, NULL);
+ *     nc_net_backward_from(ctx, net, ones);         // R = sum of logits
+ *     const float *dx = nc_net_node_grad(net, 0);   // dR/dx, CNHW
+ */
+
+/* Asks finalize to give the input node a gradient buffer, so backward
+ * passes also compute d/dx (jacob_cov needs it). Off by default because it
+ * costs a buffer of the input's size and the first layer's input gradient.
+ * Must come before finalize (NC_ERR_STATE after). */
+nc_status nc_net_want_input_grad(nc_ctx *ctx, nc_net *net);
+
+/* The logits node's id (-1 before finalize), for nc_net_node_output. */
+int nc_net_output_node(const nc_net *net);
+
+/* Node i's output of the last forward, (c × n) in CNHW for its shape
+ * nc_net_node(...).out and that forward's batch n; owned by the net (node
+ * 0's is the caller's input array). NULL if the last forward did not run
+ * node i (dead ends, shut-out candidates, the loss without labels) or no
+ * forward ran. Valid until the next forward of this net (or of any net in
+ * the same arena). */
+const float *nc_net_node_output(const nc_net *net, int i);
+
+/* d(what the last backward differentiated)/d(node i's output), same layout
+ * as nc_net_node_output; owned by the net. NULL unless a backward ran since
+ * the last forward and its gradient reached node i through a differentiable
+ * path (node 0 only with nc_net_want_input_grad; nodes before the first
+ * parameter get none). Valid until the next forward. */
+const float *nc_net_node_grad(const nc_net *net, int i);
+
+/* Backward from an arbitrary gradient of the logits instead of the loss:
+ * dout is d R/d logits, (F × n) CNHW for the last forward's n (R = the sum
+ * of the logits is dout = 1). ADDS dR/d(params) into nc_net_grads like
+ * nc_net_backward, and fills nc_net_node_grad. The last forward may be
+ * with or without labels and in either mode (eval-mode BN differentiates
+ * through its running statistics as constants). Errors: NC_ERR_STATE
+ * without a forward, NC_ERR_INVAL if dout is NULL. */
+nc_status nc_net_backward_from(nc_ctx *ctx, nc_net *net, const float *dout);
+
+/* 1 if the logits can depend on the input in the current configuration: a
+ * path from input to logits along which every op carries a signal (ZERO and
+ * candidates a mix node's gates shut out carry none). 0 for a disconnected
+ * NB201 cell (every path through it is `none`), whose logits are the same
+ * for every input; -1 before finalize or out of memory. */
+int nc_net_input_reaches_output(const nc_net *net);
+
 /* Counts arg-max hits of the last forward's logits against labels[0..n). */
 int nc_net_count_correct(const nc_net *net, const int32_t *labels, int n);
 

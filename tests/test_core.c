@@ -234,6 +234,152 @@ START_TEST(shared_arena)
 }
 END_TEST
 
+/* Sum of r * logits for the last forward, in double. */
+static double dot_logits(const nc_net *net, const float *r, int n)
+{
+    const float *z = nc_net_logits(net);
+    double s = 0;
+    for (int i = 0; i < nc_net_n_classes(net) * n; i++)
+        s += (double)r[i] * z[i];
+    return s;
+}
+
+/* The input gradient of R = sum(r * logits) in training mode (batch-norm
+ * statistics depend on the whole batch) matches central differences. */
+START_TEST(input_gradient_matches_finite_differences)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *net = nc_net_new();
+    ck_assert_int_eq(nc_net_want_input_grad(&ctx, net), NC_OK);
+    ck_assert_msg(small_net_into(&ctx, net, 3, NULL) == NC_OK, "%s", ctx.msg);
+    /* Too late once finalized. */
+    ck_assert_int_eq(nc_net_want_input_grad(&ctx, net), NC_ERR_STATE);
+    enum { N = 3, D = 2 * 36 };
+    float x[N * D], r[5 * N];
+    nc_rng g = nc_rng_make(11, 1);
+    for (int i = 0; i < N * D; i++)
+        x[i] = nc_rng_normal(&g);
+    for (int i = 0; i < 5 * N; i++)
+        r[i] = nc_rng_normal(&g);
+    ck_assert_ptr_null(nc_net_node_grad(net, 0));
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, NULL, N, 1, NULL), NC_OK);
+    ck_assert_ptr_null(nc_net_node_grad(net, 0));   /* no backward yet */
+    ck_assert_int_eq(nc_net_backward_from(&ctx, net, r), NC_OK);
+    const float *dx0 = nc_net_node_grad(net, 0);
+    ck_assert_ptr_nonnull(dx0);
+    float dx[N * D];
+    memcpy(dx, dx0, sizeof dx);
+    for (int i = 0; i < N * D; i += 5) {
+        float keep = x[i];
+        x[i] = keep + 1e-2f;
+        nc_net_forward(&ctx, net, x, NULL, N, 1, NULL);
+        double up = dot_logits(net, r, N);
+        x[i] = keep - 1e-2f;
+        nc_net_forward(&ctx, net, x, NULL, N, 1, NULL);
+        double dn = dot_logits(net, r, N);
+        x[i] = keep;
+        double num = (up - dn) / 2e-2;
+        double tol = 2e-2 * fmax(1.0, fmax(fabs(num), fabs(dx[i])));
+        ck_assert_msg(fabs(num - dx[i]) <= tol, "x[%d]: analytic %g numeric %g",
+                      i, (double)dx[i], num);
+    }
+    nc_net_free(net);
+}
+END_TEST
+
+/* backward_from with the softmax-CE gradient of the logits is the loss
+ * backward; node outputs and gradients are readable and NULL where the
+ * node did not run. */
+START_TEST(backward_from_and_node_access)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    enum { N = 4, F = 5 };
+    nc_net *a = small_net(&ctx, N), *b = small_net(&ctx, N);
+    float x[N * 2 * 36];
+    int32_t y[N] = { 0, 3, 4, 1 };
+    nc_rng g = nc_rng_make(12, 1);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = nc_rng_normal(&g);
+    /* Errors first: no forward yet, no gradient given. */
+    ck_assert_int_eq(nc_net_backward_from(&ctx, a, x), NC_ERR_STATE);
+    ck_assert_ptr_null(nc_net_node_output(a, 1));
+    nc_net_zero_grad(a);
+    nc_net_zero_grad(b);
+    ck_assert_int_eq(nc_net_forward(&ctx, a, x, y, N, 1, NULL), NC_OK);
+    ck_assert_int_eq(nc_net_backward_from(&ctx, a, NULL), NC_ERR_INVAL);
+    ck_assert_int_eq(nc_net_backward(&ctx, a), NC_OK);
+    ck_assert_int_eq(nc_net_forward(&ctx, b, x, y, N, 1, NULL), NC_OK);
+    int out = nc_net_output_node(b);
+    ck_assert_ptr_eq(nc_net_node_output(b, out), nc_net_logits(b));
+    ck_assert_ptr_eq(nc_net_node_output(b, 0), x);
+    ck_assert_ptr_null(nc_net_node_output(b, 9));   /* the unread gap */
+    ck_assert_ptr_null(nc_net_node_output(b, -1));
+    ck_assert_ptr_null(nc_net_node_output(b, 1000));
+    /* dL/dz = (softmax(z) - onehot) / N, column i of the CNHW logits. */
+    const float *z = nc_net_logits(b);
+    float dz[F * N];
+    for (int i = 0; i < N; i++) {
+        double m = -INFINITY, s = 0;
+        for (int c = 0; c < F; c++)
+            m = fmax(m, z[c * N + i]);
+        for (int c = 0; c < F; c++)
+            s += exp(z[c * N + i] - m);
+        for (int c = 0; c < F; c++)
+            dz[c * N + i] = (float)((exp(z[c * N + i] - m) / s - (c == y[i])) / N);
+    }
+    ck_assert_int_eq(nc_net_backward_from(&ctx, b, dz), NC_OK);
+    const float *ga = nc_net_grads(a), *gb = nc_net_grads(b);
+    for (size_t i = 0; i < nc_net_n_params(a); i++)
+        ck_assert_msg(fabsf(ga[i] - gb[i]) <= 1e-5f * fmaxf(1.0f, fabsf(ga[i])),
+                      "param %zu: %g vs %g", i, (double)ga[i], (double)gb[i]);
+    /* The loss backward leaves the same logit gradient readable. */
+    const float *dza = nc_net_node_grad(a, out);
+    ck_assert_ptr_nonnull(dza);
+    for (int i = 0; i < F * N; i++)
+        ck_assert_float_eq_tol(dza[i], dz[i], 1e-6f);
+    ck_assert_ptr_nonnull(nc_net_node_grad(b, 1));  /* the first conv */
+    ck_assert_ptr_null(nc_net_node_grad(b, 0));     /* input: not opted in */
+    ck_assert_ptr_null(nc_net_node_grad(b, 9));     /* dead end */
+    /* The loss backward still works after a backward_from on the same
+     * forward (it re-roots the gradient), and a new forward invalidates
+     * the gradients until the next backward. */
+    nc_net_zero_grad(b);
+    ck_assert_int_eq(nc_net_backward(&ctx, b), NC_OK);
+    ck_assert(memcmp(ga, gb, nc_net_n_params(a) * sizeof(float)) == 0);
+    ck_assert_int_eq(nc_net_forward(&ctx, b, x, NULL, N, 0, NULL), NC_OK);
+    ck_assert_ptr_null(nc_net_node_grad(b, 1));
+    nc_net_free(a);
+    nc_net_free(b);
+}
+END_TEST
+
+/* A signal reaches the logits unless every path passes a ZERO op. */
+START_TEST(input_reaches_output)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    for (int connected = 0; connected < 2; connected++) {
+        nc_net *net = nc_net_new();
+        ck_assert_int_eq(nc_net_input_reaches_output(net), -1);
+        int x = nc_net_input(&ctx, net, (nc_shape){ 2, 4, 4 });
+        int c = nc_net_conv(&ctx, net, x, 3, 3, 1, 1, 1, 0);
+        int z = nc_net_zero(&ctx, net, c, 1);
+        int s = z;
+        if (connected) {
+            int ins[2] = { z, nc_net_avgpool(&ctx, net, c, 3, 1, 1, 0) };
+            s = nc_net_sum(&ctx, net, 2, ins);
+        }
+        int y = nc_net_linear(&ctx, net, nc_net_flatten(&ctx, net,
+                              nc_net_gap(&ctx, net, s)), 2, 1);
+        ck_assert_int_eq(nc_net_finalize(&ctx, net, y, 2), NC_OK);
+        ck_assert_int_eq(nc_net_input_reaches_output(net), connected);
+        nc_net_free(net);
+    }
+}
+END_TEST
+
 START_TEST(net_build_errors)
 {
     nc_ctx ctx;
@@ -406,6 +552,9 @@ int main(void)
     tcase_add_test(tc, whole_net_gradient_check);
     tcase_add_test(tc, forward_backward_are_deterministic);
     tcase_add_test(tc, net_build_errors);
+    tcase_add_test(tc, input_gradient_matches_finite_differences);
+    tcase_add_test(tc, backward_from_and_node_access);
+    tcase_add_test(tc, input_reaches_output);
     tcase_add_test(tc, shared_arena);
     tcase_add_test(tc, models_build_with_expected_sizes);
     tcase_add_test(tc, checkpoint_round_trip_and_mismatch);
