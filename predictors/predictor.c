@@ -3,6 +3,7 @@
  * checks, standardization and dispatch to the kinds' vtables.
  */
 #include "predictors/predictor_int.h"
+#include "predictors/rank.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -21,6 +22,7 @@ nc_predictor_opts nc_predictor_defaults(nc_predictor_kind kind)
     (void)kind; /* one set of defaults serves every kind today */
     nc_predictor_opts o = {
         .seed = 1,
+        .rank_target = 1,
         .ridge_lambda = 1.0,
         .gp_n_max = 2000,
         .mlp_hidden = 64,
@@ -114,6 +116,45 @@ static nc_status check_finite(nc_ctx *ctx, const char *fn, const char *what,
     return NC_OK;
 }
 
+/* Phi^-1(u) for u in (0, 1), by bisection on erfc: slow-ish (60 steps) but
+ * exact to double precision and free of magic constants; n is small. */
+static double inv_normal(double u)
+{
+    double lo = -40, hi = 40;
+    for (int it = 0; it < 60; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(-mid / M_SQRT2) < u)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* ys = normal scores of the average ranks of y, rescaled to deviation 1 so
+ * that the kinds see the same target scale as without the transform. ys
+ * holds the plain standardized targets on entry and keeps them if the ranks
+ * cannot be computed (no memory). */
+static void normal_scores(nc_ctx *ctx, const double *y, size_t n, double *ys)
+{
+    double *r = malloc(sizeof *r * n);
+    if (!r || nc_rank_average(ctx, y, n, r)) {
+        free(r);
+        if (ctx)
+            nc_ctx_clear(ctx);
+        return;
+    }
+    double q = 0;
+    for (size_t i = 0; i < n; i++) {
+        r[i] = inv_normal((r[i] - 0.5) / (double)n);
+        q += r[i] * r[i];
+    }
+    double sd = sqrt(q / (double)n);
+    for (size_t i = 0; i < n; i++)
+        ys[i] = sd > 0 ? r[i] / sd : 0;
+    free(r);
+}
+
 nc_status nc_predictor_fit(nc_ctx *ctx, nc_predictor *p, const double *X,
                            size_t n, int d, const double *y)
 {
@@ -173,6 +214,8 @@ nc_status nc_predictor_fit(nc_ctx *ctx, nc_predictor *p, const double *X,
         ysd = 1.0;
     for (size_t i = 0; i < n; i++)
         ys[i] = (y[i] - ym) / ysd;
+    if (p->o.rank_target && !y_const)
+        normal_scores(ctx, y, n, ys);
     p->vt->clear(p);
     st = y_const ? NC_OK : p->vt->fit(ctx, p, Z, n, d, ys);
     free(Z);

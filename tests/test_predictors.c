@@ -49,7 +49,10 @@ static nc_predictor *fit_on(nc_predictor_kind k, const nc_predictor_opts *o, int
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_predictor *p;
-    ck_assert_int_eq(nc_predictor_new(&ctx, k, o, &p), NC_OK);
+    /* Recovery is about the raw targets: no rank transform unless asked. */
+    nc_predictor_opts raw = nc_predictor_defaults(k);
+    raw.rank_target = 0;
+    ck_assert_int_eq(nc_predictor_new(&ctx, k, o ? o : &raw, &p), NC_OK);
     double *x = points(n, d, 1), *y = malloc(sizeof *y * n);
     for (int i = 0; i < n; i++)
         y[i] = f(x + (size_t)i * d);
@@ -63,6 +66,7 @@ START_TEST(test_ridge_linear)
 {
     nc_predictor_opts o = nc_predictor_defaults(NC_PRED_RIDGE);
     o.ridge_lambda = 1e-8;
+    o.rank_target = 0;
     nc_predictor *p = fit_on(NC_PRED_RIDGE, &o, 50, 3, linear_f);
     double e = rmse(p, 3, linear_f, 100);
     ck_assert_msg(e < 1e-4, "ridge RMSE %g on a linear function", e);
@@ -89,6 +93,7 @@ START_TEST(test_mlp_smooth)
 {
     nc_predictor_opts o = nc_predictor_defaults(NC_PRED_MLP);
     o.mlp_epochs = 400;
+    o.rank_target = 0;
     o.mlp_lr = 3e-3;
     nc_predictor *p = fit_on(NC_PRED_MLP, &o, 200, 2, smooth_f);
     double e = rmse(p, 2, smooth_f, 200);
@@ -101,7 +106,10 @@ START_TEST(test_ensemble_ranks)
 {
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_predictor *p = fit_on(NC_PRED_ENSEMBLE, NULL, 150, 2, smooth_f);
+    /* With the default rank transform: only the order is checked. */
+    nc_predictor_opts o = nc_predictor_defaults(NC_PRED_ENSEMBLE);
+    ck_assert_int_eq(o.rank_target, 1);
+    nc_predictor *p = fit_on(NC_PRED_ENSEMBLE, &o, 150, 2, smooth_f);
     int m = 300;
     double *x = points(m, 2, 7), *y = malloc(sizeof *y * m), *t = malloc(sizeof *t * m);
     ck_assert_int_eq(nc_predictor_predict(&ctx, p, x, (size_t)m, 2, y), NC_OK);
