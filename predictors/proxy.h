@@ -90,7 +90,9 @@
  * score = -INFINITY and the flag NC_PROXY_DEGENERATE: it ranks last under
  * every proxy (ties among themselves), sorts without NaN trouble, and the
  * paper's own value stays in `raw`. params and flops are structural and are
- * never degenerate.
+ * never degenerate. Rank metrics (predictors/rank.h) refuse non-finite
+ * values: map -inf below the smallest finite score first (as
+ * bench/proxies_nb201.c does).
  */
 #ifndef NC_PROXY_H
 #define NC_PROXY_H
