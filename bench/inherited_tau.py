@@ -12,10 +12,18 @@ architecture longer and reports its test accuracy.
 
     bench/inherited_tau.py --db runs.db --run 1 [--n 20] [--epochs 5]
         [--train-samples 10000] [--best-epochs 10] [--threads 2]
+        [--random SEED]
+
+With --random SEED the architectures are instead drawn uniformly from the
+nb201 space (cells whose output node is cut off from the input by `none`
+edges are redrawn: every such net outputs a constant and would agree with
+itself trivially) and scored on the campaign's supernet by
+build/bench/inherited_eval.
 """
 import argparse
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -42,6 +50,41 @@ def kendall_tau_b(x, y):
                 disc += 1
     den = ((conc + disc + tx) * (conc + disc + ty)) ** 0.5
     return (conc - disc) / den if den else float("nan")
+
+
+OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
+
+
+def connected(ops):
+    """Node 3 reachable from node 0 over edges that are not `none`."""
+    reach = {0}
+    for (a, b), op in zip(EDGES, ops):
+        if op != "none" and a in reach:
+            reach.add(b)
+    return 3 in reach
+
+
+def nb201_string(ops):
+    return ("|%s~0|+|%s~0|%s~1|+|%s~0|%s~1|%s~2|" % tuple(ops))
+
+
+def random_archs(n, seed):
+    r = random.Random(seed)
+    out = []
+    while len(out) < n:
+        ops = [r.choice(OPS) for _ in EDGES]
+        s = nb201_string(ops)
+        if connected(ops) and s not in out:
+            out.append(s)
+    return out
+
+
+def inherited_scores(db, run, archs):
+    out = subprocess.run(["build/bench/inherited_eval", db, str(run)],
+                         input="\n".join(archs) + "\n", check=True,
+                         capture_output=True, text=True).stdout
+    return {a: float(v) for a, v in (l.split("\t") for l in out.splitlines())}
 
 
 def train(nasc, db, arch, cfg, epochs, samples, threads):
@@ -75,6 +118,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--nasc", default="./nasc")
     ap.add_argument("--out-db", default="tau_runs.db")
+    ap.add_argument("--random", type=int, default=None)
     a = ap.parse_args()
 
     con = sqlite3.connect(a.db)
@@ -91,16 +135,26 @@ def main():
         if v is not None and arch not in best:
             best[arch] = (v, trial)
     ranked = sorted(best.items(), key=lambda kv: kv[1][0])
-    n = min(a.n, len(ranked))
-    picks = [ranked[round(i * (len(ranked) - 1) / (n - 1))] for i in range(n)]
+    if a.random is not None:
+        archs = random_archs(a.n, a.random)
+        sc = inherited_scores(a.db, a.run, archs)
+        n = len(archs)
+        picks = sorted(((x, (sc[x], "-")) for x in archs), key=lambda kv: kv[1][0])
+    else:
+        n = min(a.n, len(ranked))
+        picks = [ranked[round(i * (len(ranked) - 1) / (n - 1))] for i in range(n)]
     if os.path.exists(a.out_db):
         os.remove(a.out_db)
 
     print(f"# Inherited-weight accuracy vs stand-alone training (nb201, "
           f"{cfg['dataset']})\n")
+    how = (f"{n} drawn uniformly from the space with seed {a.random} "
+           f"(connected cells only) and scored on its supernet"
+           if a.random is not None else
+           f"{n} picked evenly over the inherited ranking")
     print(f"Campaign run {a.run} of `{a.db}`: {len(rows)} trials, "
-          f"{len(ranked)} distinct architectures; {n} picked evenly over the "
-          f"inherited ranking. Stand-alone: `nasc train --model nb201 "
+          f"{len(ranked)} distinct architectures; {how}. Stand-alone: "
+          f"`nasc train --model nb201 "
           f"--nb201-c {cfg['supernet']['nb201_c']} --nb201-n "
           f"{cfg['supernet']['nb201_n']} --epochs {a.epochs} --train-samples "
           f"{a.train_samples} --valid {cfg['supernet']['valid']} --seed "
