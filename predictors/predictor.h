@@ -68,8 +68,8 @@ typedef struct nc_predictor_opts {
  * their average ranks before fitting; predictions are then those scores
  * mapped back with the raw targets' mean and deviation: monotone in the
  * model's belief, in accuracy-like units, but only their order is
- * meaningful. On NB201 this lifts Kendall tau at 100 points from about 0.45
- * to about 0.62 (results/predictors_nb201.md). */
+ * meaningful. On NB201 it lifts the GP's Kendall tau at 100 points from 0.44
+ * to 0.62 (results/predictors_nb201.md). */
 typedef struct nc_predictor nc_predictor;
 
 /* The defaults for kind: rank_target 1 (see below), lambda 1, GP up to 2000 points, MLP 2 x 64 ReLU,
