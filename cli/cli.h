@@ -176,6 +176,7 @@ int nc_cli_status(int argc, char **argv);
 int nc_cli_report(int argc, char **argv);
 int nc_cli_latency(int argc, char **argv);
 int nc_cli_darts(int argc, char **argv);
+int nc_cli_proxies(int argc, char **argv);
 void nc_cli_train_help(FILE *f);
 void nc_cli_resume_help(FILE *f);
 void nc_cli_eval_help(FILE *f);
@@ -186,6 +187,7 @@ void nc_cli_status_help(FILE *f);
 void nc_cli_report_help(FILE *f);
 void nc_cli_latency_help(FILE *f);
 void nc_cli_darts_help(FILE *f);
+void nc_cli_proxies_help(FILE *f);
 
 /* Campaigns (cli/cmd_search.c, cli/cmd_status.c). */
 

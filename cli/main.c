@@ -27,6 +27,8 @@ static const command COMMANDS[] = {
       "show a search campaign's progress and best trial" },
     { "report", nc_cli_report, nc_cli_report_help,
       "leaderboard, Pareto front and CSV of a campaign" },
+    { "proxies", nc_cli_proxies, nc_cli_proxies_help,
+      "score architectures with zero-cost proxies, as CSV" },
     { "latency-table", nc_cli_latency, nc_cli_latency_help,
       "measure a space's layer-wise latency table for campaigns" },
 };
