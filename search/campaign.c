@@ -27,6 +27,7 @@ static const char *origin_name(nc_origin o)
     case NC_ORIGIN_RANDOM: return "random";
     case NC_ORIGIN_MUTATION: return "mutation";
     case NC_ORIGIN_CROSSOVER: return "crossover";
+    case NC_ORIGIN_PREDICTED: return "predicted";
     }
     return "?";
 }

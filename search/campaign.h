@@ -21,8 +21,12 @@
  *                     "weight_decay": 5e-4, "nb201_c": 16, "nb201_n": 5,
  *                     "train_samples": 0, "valid": 10000,
  *                     "recal_samples": 2000, "eval_samples": 0 },
- *       "strategy": { "kind": "random|evolution|nsga2|local",    (kind required)
- *                     "population": 10, "sample": 3, "crossover": 0 },
+ *       "strategy": { "kind": "random|evolution|nsga2|local|predictive",
+ *                     "population": 10, "sample": 3, "crossover": 0,
+ *                     (predictive only, see search/strategy.h:)
+ *                     "predictor": "ridge|gp|mlp|ensemble" (gp),
+ *                     "init": 10, "candidates": 200, "parents": 10,
+ *                     "mutations": 2, "random_frac": 0.1 },  (kind required)
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
  *                      "file": "...csv", "select": "cifar10_valid",
  *                      "report": "cifar10_test",          (table: file required)
@@ -102,6 +106,17 @@ typedef struct nc_campaign_super {
     int eval_samples;       /* held-out samples scored per trial (0: all) */
 } nc_campaign_super;
 
+/* The settings of the predictive strategy (nc_strategy_cfg's fields of the
+ * same names; predictor is an nc_predictor_kind). */
+typedef struct nc_campaign_predictive {
+    int predictor;
+    int init;
+    int candidates;
+    int parents;
+    int mutations;
+    double random_frac;
+} nc_campaign_predictive;
+
 typedef struct nc_campaign_cfg {
     char space[NC_CAMPAIGN_NAME_MAX];
     char dataset[NC_CAMPAIGN_NAME_MAX];
@@ -113,6 +128,7 @@ typedef struct nc_campaign_cfg {
     int population;
     int sample;
     double crossover;
+    nc_campaign_predictive pred;           /* predictive strategy only */
     nc_evaluator_kind evaluator;
     char table_file[NC_CAMPAIGN_PATH_MAX]; /* table evaluator only */
     char select_metric[NC_CAMPAIGN_NAME_MAX];

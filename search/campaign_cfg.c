@@ -14,9 +14,13 @@
 #include <cjson/cJSON.h>
 
 #include "data/dataset.h"
+#include "predictors/predictor.h"
 #include "supernet/space.h"
 
-static const char *const STRATEGIES[] = { "random", "evolution", "nsga2", "local", NULL };
+static const char *const STRATEGIES[] = { "random", "evolution", "nsga2", "local",
+                                          "predictive", NULL };
+/* In nc_predictor_kind order, as nc_predictor_name gives them (a test checks). */
+static const char *const PREDICTORS[] = { "ridge", "gp", "mlp", "ensemble", NULL };
 static const char *const EVALUATORS[] = { "table", "inherited", "scratch", NULL };
 static const char *const SUPERNETS[] = { "none", "spos", "sandwich", NULL };
 static const char *const OBJECTIVES[] = { "accuracy", "params", "flops", "latency", NULL };
@@ -26,7 +30,7 @@ static const char *name_of(const char *const *names, int n, int k)
     return k >= 0 && k < n ? names[k] : "?";
 }
 
-const char *nc_campaign_strategy_name(nc_strategy_kind k) { return name_of(STRATEGIES, 4, (int)k); }
+const char *nc_campaign_strategy_name(nc_strategy_kind k) { return name_of(STRATEGIES, 5, (int)k); }
 const char *nc_campaign_evaluator_name(nc_evaluator_kind k) { return name_of(EVALUATORS, 3, (int)k); }
 const char *nc_campaign_supernet_name(nc_supernet_kind k) { return name_of(SUPERNETS, 3, (int)k); }
 const char *nc_campaign_objective_name(nc_objective o) { return name_of(OBJECTIVES, 4, (int)o); }
@@ -52,6 +56,9 @@ nc_campaign_cfg nc_campaign_cfg_defaults(void)
     c.population = 10;
     c.sample = 3;
     c.crossover = 0;
+    nc_strategy_cfg pd = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
+    c.pred = (nc_campaign_predictive){ pd.predictor, pd.init, pd.candidates,
+                                       pd.parents, pd.mutations, pd.random_frac };
     c.evaluator = NC_EVAL_TABLE;
     strcpy(c.select_metric, "cifar10_valid");
     strcpy(c.report_metric, "cifar10_test");
@@ -75,6 +82,12 @@ nc_strategy_cfg nc_campaign_strategy_cfg(const nc_campaign_cfg *c)
     s.sample = c->sample < 1 ? 1 : c->sample > c->population ? c->population
                                                                : c->sample;
     s.crossover = c->crossover;
+    s.predictor = c->pred.predictor;
+    s.init = c->pred.init;
+    s.candidates = c->pred.candidates;
+    s.parents = c->pred.parents;
+    s.mutations = c->pred.mutations;
+    s.random_frac = c->pred.random_frac;
     s.n_obj = c->n_obj;
     for (int i = 0; i < c->n_obj && i < NC_MAX_OBJ; i++)
         s.minimize[i] = nc_campaign_objective_minimized(c->obj[i]);
@@ -135,9 +148,10 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
     if ((int)c->supernet < 0 || (int)c->supernet > NC_SUPERNET_SANDWICH)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'supernet.kind': unknown "
                        "supernet (known: none, spos, sandwich)");
-    if ((int)c->strategy < 0 || (int)c->strategy > NC_STRATEGY_LOCAL)
+    if ((int)c->strategy < 0 || (int)c->strategy > NC_STRATEGY_PREDICTIVE)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'strategy.kind': unknown "
-                       "strategy (known: random, evolution, nsga2, local)");
+                       "strategy (known: random, evolution, nsga2, local, "
+                       "predictive)");
     if ((int)c->evaluator < 0 || (int)c->evaluator > NC_EVAL_SCRATCH)
         return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'evaluator.kind': "
                        "unknown evaluator (known: table, inherited, scratch)");
@@ -157,6 +171,16 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
         (c->strategy == NC_STRATEGY_EVOLUTION &&
          (st = check_int(ctx, "strategy.sample", c->sample, 1, c->population))) ||
         (st = check_dbl(ctx, "strategy.crossover", c->crossover, 0, 1)))
+        return st;
+    if (c->strategy == NC_STRATEGY_PREDICTIVE &&
+        ((st = check_int(ctx, "strategy.predictor", c->pred.predictor, 0,
+                         NC_PRED_N_KINDS - 1)) ||
+         (st = check_int(ctx, "strategy.init", c->pred.init, 2, 100000)) ||
+         (st = check_int(ctx, "strategy.candidates", c->pred.candidates, 1,
+                         100000)) ||
+         (st = check_int(ctx, "strategy.parents", c->pred.parents, 1, 10000)) ||
+         (st = check_int(ctx, "strategy.mutations", c->pred.mutations, 1, 64)) ||
+         (st = check_dbl(ctx, "strategy.random_frac", c->pred.random_frac, 0, 1))))
         return st;
     if (c->evaluator == NC_EVAL_TABLE) {
         /* The table evaluator has nothing to look up without its file and
@@ -243,6 +267,13 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
         cJSON_AddNumberToObject(s, "population", c->population);
         cJSON_AddNumberToObject(s, "sample", c->sample);
         cJSON_AddNumberToObject(s, "crossover", c->crossover);
+        cJSON_AddStringToObject(s, "predictor", name_of(PREDICTORS, 4,
+                                                        c->pred.predictor));
+        cJSON_AddNumberToObject(s, "init", c->pred.init);
+        cJSON_AddNumberToObject(s, "candidates", c->pred.candidates);
+        cJSON_AddNumberToObject(s, "parents", c->pred.parents);
+        cJSON_AddNumberToObject(s, "mutations", c->pred.mutations);
+        cJSON_AddNumberToObject(s, "random_frac", c->pred.random_frac);
     }
     cJSON *e = cJSON_AddObjectToObject(o, "evaluator");
     if (e) {
@@ -429,7 +460,8 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         "momentum", "weight_decay", "nb201_c", "nb201_n", "train_samples",
         "valid", "recal_samples", "eval_samples", NULL };
     static const char *const st_keys[] = { "kind", "population", "sample",
-        "crossover", NULL };
+        "crossover", "predictor", "init", "candidates", "parents", "mutations",
+        "random_frac", NULL };
     static const char *const ev_keys[] = { "kind", "file", "select", "report",
         "epochs", "batch", "lr", "momentum", "weight_decay", "valid", NULL };
     nc_status st;
@@ -468,7 +500,15 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         (st = get_enum(ctx, sg, "strategy", "kind", 1, STRATEGIES, &k)) ||
         (st = get_int(ctx, sg, "strategy", "population", 0, &c->population)) ||
         (st = get_int(ctx, sg, "strategy", "sample", 0, &c->sample)) ||
-        (st = get_num(ctx, sg, "strategy", "crossover", 0, &c->crossover)))
+        (st = get_num(ctx, sg, "strategy", "crossover", 0, &c->crossover)) ||
+        (st = get_enum(ctx, sg, "strategy", "predictor", 0, PREDICTORS,
+                       &c->pred.predictor)) ||
+        (st = get_int(ctx, sg, "strategy", "init", 0, &c->pred.init)) ||
+        (st = get_int(ctx, sg, "strategy", "candidates", 0, &c->pred.candidates)) ||
+        (st = get_int(ctx, sg, "strategy", "parents", 0, &c->pred.parents)) ||
+        (st = get_int(ctx, sg, "strategy", "mutations", 0, &c->pred.mutations)) ||
+        (st = get_num(ctx, sg, "strategy", "random_frac", 0,
+                      &c->pred.random_frac)))
         return st;
     c->strategy = (nc_strategy_kind)k;
 

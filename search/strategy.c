@@ -5,12 +5,16 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "predictors/predictor.h"
 #include "search/strategy_int.h"
 
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind)
 {
     nc_strategy_cfg c = { .seed = 0, .population = 10, .sample = 3,
-                          .crossover = 0.0, .n_obj = 1 };
+                          .crossover = 0.0, .n_obj = 1,
+                          .predictor = NC_PRED_GP, .init = 10,
+                          .candidates = 200, .parents = 10, .mutations = 2,
+                          .random_frac = 0.1 };
     /* Deb et al. 2002 use pc = 0.9; P = 20 suits budgets of a few hundred. */
     if (kind == NC_STRATEGY_NSGA2) {
         c.population = 20;
@@ -25,7 +29,8 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
 {
     *out = NULL;
     if (kind != NC_STRATEGY_RANDOM && kind != NC_STRATEGY_EVOLUTION &&
-        kind != NC_STRATEGY_NSGA2 && kind != NC_STRATEGY_LOCAL)
+        kind != NC_STRATEGY_NSGA2 && kind != NC_STRATEGY_LOCAL &&
+        kind != NC_STRATEGY_PREDICTIVE)
         return nc_fail(ctx, NC_ERR_INVAL, "unknown strategy kind %d", (int)kind);
     if (!sp || !cfg)
         return nc_fail(ctx, NC_ERR_INVAL, "strategy: space and config needed");
@@ -41,6 +46,11 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
     if (cfg->n_obj < 0 || cfg->n_obj > NC_MAX_OBJ)
         return nc_fail(ctx, NC_ERR_INVAL, "n_obj %d out of range 1..%d",
                        cfg->n_obj, NC_MAX_OBJ);
+    if (kind == NC_STRATEGY_PREDICTIVE) {
+        nc_status st = nc_predictive_check(ctx, cfg);
+        if (st)
+            return st;
+    }
     nc_strategy *s = calloc(1, sizeof *s);
     if (!s)
         return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
@@ -57,6 +67,7 @@ void nc_strategy_free(nc_strategy *s)
 {
     if (!s)
         return;
+    nc_predictive_cache_free(s->cache);
     free(s->told);
     free(s);
 }
@@ -72,6 +83,8 @@ nc_status nc_strategy_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
         return nc_nsga2_ask(ctx, s, trial, &r, out);
     if (s->kind == NC_STRATEGY_LOCAL)
         return nc_local_ask(ctx, s, trial, &r, out);
+    if (s->kind == NC_STRATEGY_PREDICTIVE)
+        return nc_predictive_ask(ctx, s, trial, &r, out);
     if (s->kind == NC_STRATEGY_EVOLUTION)
         nc_evolution_ask(s, &r, out);
     else

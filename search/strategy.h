@@ -33,8 +33,11 @@ typedef enum nc_strategy_kind {
     NC_STRATEGY_EVOLUTION,      /* regularized (aging) evolution */
     NC_STRATEGY_NSGA2,          /* multi-objective NSGA-II: generation g is
                                  * trials P*g..P*g+P-1 (search/nsga2.c) */
-    NC_STRATEGY_LOCAL           /* local search, best-improvement over the
+    NC_STRATEGY_LOCAL,          /* local search, best-improvement over the
                                  * distance-1 neighbours (search/local.c) */
+    NC_STRATEGY_PREDICTIVE      /* predictor-guided (BANANAS-style): mutants
+                                 * of the best so far, ranked by a predictor
+                                 * fitted on the history (search/predictive.c) */
 } nc_strategy_kind;
 
 enum { NC_MAX_OBJ = 4 };        /* objectives a trial may carry */
@@ -43,7 +46,8 @@ enum { NC_MAX_OBJ = 4 };        /* objectives a trial may carry */
 typedef enum nc_origin {
     NC_ORIGIN_RANDOM = 0,
     NC_ORIGIN_MUTATION,
-    NC_ORIGIN_CROSSOVER
+    NC_ORIGIN_CROSSOVER,
+    NC_ORIGIN_PREDICTED     /* the predictor's pick among many candidates */
 } nc_origin;
 
 typedef struct nc_strategy_cfg {
@@ -64,6 +68,20 @@ typedef struct nc_strategy_cfg {
      * reuses `population` (P) and `crossover` (the probability pc). */
     int n_obj;
     int minimize[NC_MAX_OBJ];
+    /* Predictive search (search/predictive.c; only it reads these). The
+     * first `init` trials are uniform draws; after that every ask fits a
+     * predictor of kind `predictor` (an nc_predictor_kind, with its
+     * defaults: the GP fits the ranks of the fitnesses) on all told
+     * (encoding, fitness) pairs, makes `candidates` candidates, of which
+     * the share `random_frac` are uniform draws and the rest mutants (1 to
+     * `mutations` mutations) of the `parents` fittest told architectures,
+     * drops those already told, and proposes the one predicted best. */
+    int predictor;
+    int init;
+    int candidates;
+    int parents;
+    int mutations;
+    double random_frac;
 } nc_strategy_cfg;
 
 typedef struct nc_proposal {
@@ -76,13 +94,17 @@ typedef struct nc_proposal {
 typedef struct nc_strategy nc_strategy;
 
 /* The defaults of kind: seed 0, population 10, sample 3, crossover 0
- * (see results/search_nb201_tabular.md for how they were chosen). */
+ * (see results/search_nb201_tabular.md for how they were chosen); the
+ * predictive settings GP, init 10, candidates 200, parents 10, mutations 2,
+ * random_frac 0.1 (results/search_nb201_predictive.md). */
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
 
 /* A strategy of kind over sp (which must outlive it). NC_ERR_INVAL for an
  * unknown kind or a config out of range (population 1..100000, sample
- * 1..population, crossover in [0, 1], n_obj 0..NC_MAX_OBJ); *out is NULL on
- * failure. */
+ * 1..population, crossover in [0, 1], n_obj 0..NC_MAX_OBJ; for the
+ * predictive kind also a known predictor, init 2..100000, candidates
+ * 1..100000, parents 1..10000, mutations 1..64, random_frac in [0, 1]);
+ * *out is NULL on failure. */
 nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
                           const nc_space *sp, const nc_strategy_cfg *cfg,
                           nc_strategy **out);

@@ -21,6 +21,9 @@ struct nc_strategy {
     nc_strategy_cfg cfg;
     nc_told *told;          /* in the order told */
     int64_t n_told, cap;
+    void *cache;            /* a kind's memo of work derived from the
+                             * history (predictive.c); never state of its
+                             * own: dropping it changes no proposal */
 };
 
 void nc_random_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);
@@ -30,5 +33,11 @@ nc_status nc_nsga2_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial, nc_rng *r,
                        nc_proposal *out);
 nc_status nc_local_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial, nc_rng *r,
                        nc_proposal *out);
+nc_status nc_predictive_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
+                            nc_rng *r, nc_proposal *out);
+/* Checks the predictive settings of cfg (NC_ERR_INVAL naming the field). */
+nc_status nc_predictive_check(nc_ctx *ctx, const nc_strategy_cfg *cfg);
+/* Frees s->cache of a predictive strategy (NULL allowed). */
+void nc_predictive_cache_free(void *cache);
 
 #endif
