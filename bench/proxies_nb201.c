@@ -7,14 +7,26 @@
  *
  *     build/bench/proxies_nb201 [csv] [archs] [seed] [threads]
  *     (defaults: ../shared/data/nb201/nb201.csv 300 1 1)
+ *
+ * Second mode: rank agreement of a `nasc proxies` CSV (any columns, NB201
+ * official index in the first) with cifar10_test, one table row per score
+ * column: Spearman rho and Kendall tau over every row, degenerate (-inf)
+ * scores placed below every finite score of their column
+ * (nc_proxy_floor_degenerate) and tied; and rho over the rows whose
+ * flags field is empty (no proxy degenerate: the connected cells), the
+ * same rows for every column, ensembles included, for comparison.
+ *
+ *     build/bench/proxies_nb201 --scores scores.csv [csv]
  */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "predictors/proxy.h"
+#include "predictors/proxy_ensemble.h"
 #include "predictors/rank.h"
 #include "search/table.h"
 #include "supernet/space.h"
@@ -26,8 +38,109 @@ static double now(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
+enum { MAX_COLS = 32, LINE_MAX_ = 8192 };
+
+/* Reads the scores CSV and prints the table of the second mode. */
+static int score_file(const char *path, const char *csv)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    const nc_space *sp = nc_space_nb201();
+    nc_table *t;
+    if (nc_table_load(&ctx, csv, "cifar10_test", NULL, sp, &t)) {
+        fprintf(stderr, "proxies_nb201: %s\n", ctx.msg);
+        return 1;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "proxies_nb201: cannot open %s\n", path);
+        return 1;
+    }
+    static char line[LINE_MAX_];
+    char *names[MAX_COLS];
+    int nc = 0;
+    if (!fgets(line, sizeof line, f)) {
+        fprintf(stderr, "proxies_nb201: %s is empty\n", path);
+        return 1;
+    }
+    line[strcspn(line, "\r\n")] = 0;
+    /* index,arch,<scores...>,flags */
+    char *tok = strtok(line, ",");
+    for (int k = 0; tok; k++, tok = strtok(NULL, ","))
+        if (k >= 2 && strcmp(tok, "flags") && nc < MAX_COLS)
+            names[nc++] = strdup(tok);
+    size_t n = 0, cap = 1024;
+    double *acc = malloc(cap * sizeof *acc), *sc[MAX_COLS];
+    unsigned char *clean = malloc(cap);
+    for (int c = 0; c < nc; c++)
+        sc[c] = malloc(cap * sizeof **sc);
+    while (fgets(line, sizeof line, f)) {
+        if (n == cap) {
+            cap *= 2;
+            acc = realloc(acc, cap * sizeof *acc);
+            clean = realloc(clean, cap);
+            for (int c = 0; c < nc; c++)
+                sc[c] = realloc(sc[c], cap * sizeof **sc);
+        }
+        char *p = line, *end;
+        long idx = strtol(p, &end, 10);
+        nc_arch a;
+        memset(&a, 0, sizeof a);
+        sp->nth(sp, idx, &a);
+        if (end == p || nc_table_lookup(&ctx, t, &a, &acc[n], NULL)) {
+            fprintf(stderr, "proxies_nb201: %s: row %zu: no index\n", path,
+                    n + 1);
+            return 1;
+        }
+        p = strchr(end + 1, ',');   /* after arch */
+        for (int c = 0; c < nc; c++) {
+            sc[c][n] = strtod(p + 1, &end);
+            p = end;
+        }
+        clean[n] = *p == ',' && (p[1] == '\n' || p[1] == '\r' || !p[1]);
+        n++;
+    }
+    fclose(f);
+    printf("%zu architectures from %s; degenerate = -inf, ranked below every "
+           "finite score (tied)\n\n", n, path);
+    size_t n_clean = 0;
+    for (size_t i = 0; i < n; i++)
+        n_clean += clean[i];
+    printf("| score | Spearman rho | Kendall tau | degenerate | rho over the "
+           "%zu connected |\n|---|---|---|---|---|\n", n_clean);
+    double *tmp = malloc(n * sizeof *tmp), *acc2 = malloc(n * sizeof *acc2);
+    for (int c = 0; c < nc; c++) {
+        double rho, tau, rho2 = NAN;
+        size_t m = 0, deg = 0;
+        for (size_t i = 0; i < n; i++)
+        {
+            deg += !isfinite(sc[c][i]);
+            if (clean[i]) {
+                tmp[m] = sc[c][i];
+                acc2[m++] = acc[i];
+            }
+        }
+        if (m >= 2 && nc_rank_spearman(&ctx, tmp, acc2, m, &rho2))
+            goto fail;
+        if (nc_proxy_floor_degenerate(&ctx, sc[c], n, tmp) ||
+            nc_rank_spearman(&ctx, tmp, acc, n, &rho) ||
+            nc_rank_kendall(&ctx, tmp, acc, n, &tau))
+            goto fail;
+        printf("| %s | %.3f | %.3f | %zu | %.3f |\n", names[c], rho, tau, deg,
+               rho2);
+    }
+    nc_table_free(t);
+    return 0;
+fail:
+    fprintf(stderr, "proxies_nb201: %s\n", ctx.msg);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "--scores"))
+        return score_file(argv[2], argc > 3 ? argv[3]
+                                            : "../shared/data/nb201/nb201.csv");
     const char *csv = argc > 1 ? argv[1] : "../shared/data/nb201/nb201.csv";
     int n = argc > 2 ? atoi(argv[2]) : 300;
     uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;

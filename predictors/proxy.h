@@ -91,8 +91,9 @@
  * every proxy (ties among themselves), sorts without NaN trouble, and the
  * paper's own value stays in `raw`. params and flops are structural and are
  * never degenerate. Rank metrics (predictors/rank.h) refuse non-finite
- * values: map -inf below the smallest finite score first (as
- * bench/proxies_nb201.c does).
+ * values: map -inf below the smallest finite score first
+ * (nc_proxy_floor_degenerate in proxy_ensemble.h; the ensembles there do it
+ * themselves).
  */
 #ifndef NC_PROXY_H
 #define NC_PROXY_H
