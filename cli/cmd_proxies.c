@@ -847,6 +847,8 @@ int nc_cli_proxies(int argc, char **argv)
         st = write_csv(&ctx, &w, f);
     if (f && fclose(f) && !st)
         st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o.out);
+    if (f && st)
+        remove(o.out);   /* no half-written CSV left behind */
     r = st ? nc_cli_fail(CMD, &ctx, st, phase) : print(&o, &w, secs);
     nc_pool_free(pool);
     for (int c = 0; c < MAX_COLS; c++)

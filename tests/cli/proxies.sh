@@ -98,6 +98,7 @@ open(d + "/train-labels-idx1-ubyte", "wb").write(
 PY
 expect 2 proxies --proxy snip --data-dir big --batch 2 --sample 1 --out x.csv
 err_has "do not fit"
+[ ! -e x.csv ] || fail "a failed run left x.csv behind"
 
 # Bad flags.
 expect 2 proxies --proxy synflow,bogus --sample 2 --out x.csv
