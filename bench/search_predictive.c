@@ -11,7 +11,7 @@
  *     build/bench/search_predictive [csv] [seeds] [predictor] [init]
  *         [candidates] [parents] [mutations] [random_frac]
  *     (defaults: ../shared/data/nb201/nb201.csv 100, then the strategy's
- *      defaults: gp 10 200 10 2 0.1)
+ *      defaults: ridge 20 200 10 2 0.1)
  */
 #include <math.h>
 #include <stdio.h>

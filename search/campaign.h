@@ -24,8 +24,8 @@
  *       "strategy": { "kind": "random|evolution|nsga2|local|predictive",
  *                     "population": 10, "sample": 3, "crossover": 0,
  *                     (predictive only, see search/strategy.h:)
- *                     "predictor": "ridge|gp|mlp|ensemble" (gp),
- *                     "init": 10, "candidates": 200, "parents": 10,
+ *                     "predictor": "ridge|gp|mlp|ensemble" (ridge),
+ *                     "init": 20, "candidates": 200, "parents": 10,
  *                     "mutations": 2, "random_frac": 0.1 },  (kind required)
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
  *                      "file": "...csv", "select": "cifar10_valid",

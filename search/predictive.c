@@ -7,9 +7,9 @@
  * The first cfg.init told trials come from uniform draws (architectures
  * already told are redrawn). After that, an ask
  *   1. fits the predictor (predictors/predictor.h, kind cfg.predictor with
- *      its defaults; the GP fits the ranks of the fitnesses) on the space's
- *      encoding of every told architecture and its fitness (a failed trial,
- *      told as -inf, counts as the worst finite fitness told);
+ *      its defaults, which fit the normal scores of the fitnesses' ranks)
+ *      on the space's encoding of every told architecture and its fitness
+ *      (a failed trial, told as -inf, counts as the worst finite fitness);
  *   2. makes cfg.candidates candidates: each is, with probability
  *      cfg.random_frac, a uniform draw, otherwise 1..cfg.mutations
  *      mutations of one of the cfg.parents fittest told architectures
@@ -97,8 +97,9 @@ static uint64_t arch_hash(const nc_space *sp, const nc_arch *a)
     return h ^ (h >> 29);
 }
 
-static int aset_init(aset *m, const nc_space *sp, const nc_arch *arch,
-                     size_t n_max)
+/* arch is not const only because the members are written after this call
+ * (GCC warns about a const pointer to memory not written yet). */
+static int aset_init(aset *m, const nc_space *sp, nc_arch *arch, size_t n_max)
 {
     size_t cap = 16;
     while (cap < 2 * n_max + 2)

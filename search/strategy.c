@@ -12,7 +12,7 @@ nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind)
 {
     nc_strategy_cfg c = { .seed = 0, .population = 10, .sample = 3,
                           .crossover = 0.0, .n_obj = 1,
-                          .predictor = NC_PRED_GP, .init = 10,
+                          .predictor = NC_PRED_RIDGE, .init = 20,
                           .candidates = 200, .parents = 10, .mutations = 2,
                           .random_frac = 0.1 };
     /* Deb et al. 2002 use pc = 0.9; P = 20 suits budgets of a few hundred. */

@@ -71,7 +71,7 @@ typedef struct nc_strategy_cfg {
     /* Predictive search (search/predictive.c; only it reads these). The
      * first `init` trials are uniform draws; after that every ask fits a
      * predictor of kind `predictor` (an nc_predictor_kind, with its
-     * defaults: the GP fits the ranks of the fitnesses) on all told
+     * defaults: it fits the normal scores of the fitnesses' ranks) on all told
      * (encoding, fitness) pairs, makes `candidates` candidates, of which
      * the share `random_frac` are uniform draws and the rest mutants (1 to
      * `mutations` mutations) of the `parents` fittest told architectures,
@@ -95,7 +95,7 @@ typedef struct nc_strategy nc_strategy;
 
 /* The defaults of kind: seed 0, population 10, sample 3, crossover 0
  * (see results/search_nb201_tabular.md for how they were chosen); the
- * predictive settings GP, init 10, candidates 200, parents 10, mutations 2,
+ * predictive settings ridge, init 20, candidates 200, parents 10, mutations 2,
  * random_frac 0.1 (results/search_nb201_predictive.md). */
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
 

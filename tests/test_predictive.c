@@ -49,6 +49,7 @@ static nc_strategy *make(uint64_t seed)
     nc_ctx_init(&ctx);
     nc_strategy_cfg cfg = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
     cfg.seed = seed;
+    cfg.init = 10;
     cfg.candidates = 100;
     nc_strategy *s = NULL;
     ck_assert_msg(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &cfg,
@@ -82,8 +83,8 @@ START_TEST(test_config_checked)
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_strategy_cfg d = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
-    ck_assert_int_eq(d.predictor, NC_PRED_GP);
-    ck_assert_int_eq(d.init, 10);
+    ck_assert_int_eq(d.predictor, NC_PRED_RIDGE);
+    ck_assert_int_eq(d.init, 20);
     ck_assert_int_eq(d.candidates, 200);
     nc_strategy *s = (nc_strategy *)&ctx;
     struct { const char *needle; nc_strategy_cfg c; } bad[6];
@@ -262,12 +263,13 @@ END_TEST
 
 START_TEST(test_ask_cost)
 {
-    /* An ask after 150 told trials (fit + 200 candidates) stays well under
+    /* A GP ask after 150 told trials (fit + 200 candidates) stays well under
      * the 50 ms budget; the bound is loose for sanitizer builds. */
     enum { N = 150 };
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_strategy_cfg cfg = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
+    cfg.predictor = NC_PRED_GP;         /* the costliest fit of the cheap kinds */
     nc_strategy *s = NULL;
     ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &cfg,
                                      &s), NC_OK);
