@@ -13,8 +13,19 @@
  *            op sequence of each of the 4 input->output paths whose ops are
  *            all live (not `none`): 4 + 16 + 16 + 64 = 100 more features.
  *
- *     build/bench/predictors_nb201 [csv] [seeds] [threads] [out.md]
+ *     build/bench/predictors_nb201 [--proxies scores.csv] [--kinds ridge,gp,...]
+ *                                  [csv] [seeds] [threads] [out.md]
  *     (defaults: ../shared/data/nb201/nb201.csv 20 2 results/predictors_nb201.md)
+ *
+ * --proxies reads a `nasc proxies --all` CSV (columns index, arch, synflow,
+ * params, flops; each row matched to the cell by `index`, checked against
+ * `arch`) and appends 3 zero-cost features to each encoding: log synflow,
+ * log params, log flops. Degenerate cells (synflow "-inf", or 0) get log
+ * synflow = (least finite log synflow) - 1, i.e. below every finite value.
+ * The predictors standardize the features themselves. With --proxies only
+ * the rank target is run and the encodings are onehot, onehot+zc, path,
+ * path+zc (with and without the proxy features, same splits and seeds).
+ * --kinds restricts the predictor kinds (default: all four).
  */
 #include <math.h>
 #include <pthread.h>
@@ -28,12 +39,16 @@
 #include "search/table.h"
 #include "supernet/nb201.h"
 
-enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = 4, N_ENC = 2,
-       D_ONEHOT = 30, D_PATH = 130, MAX_SEEDS = 1000, N_TGT = 2 };
+enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = 4, N_ENC = 4,
+       D_ONEHOT = 30, D_PATH = 130, D_ZC = 3, MAX_SEEDS = 1000, N_TGT = 2 };
 static const char *TGT_NAME[N_TGT] = { "raw", "rank" };
 static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
-static const char *ENC_NAME[N_ENC] = { "onehot", "path" };
-static const int ENC_D[N_ENC] = { D_ONEHOT, D_PATH };
+/* Encodings 2 and 3 are 0 and 1 plus the proxy features (--proxies). */
+static const char *ENC_NAME[N_ENC] = { "onehot", "path", "onehot+zc", "path+zc" };
+static const int ENC_D[N_ENC] = { D_ONEHOT, D_PATH, D_ONEHOT + D_ZC, D_PATH + D_ZC };
+/* Which encodings / targets / kinds a run covers, in table order. */
+static int enc_on[N_ENC] = { 1, 1, 0, 0 }, tgt_on[N_TGT] = { 1, 1 }, kind_on[N_KINDS] = { 1, 1, 1, 1 };
+static const int ENC_ORDER[N_ENC] = { 0, 2, 1, 3 };
 
 typedef struct bench {
     const double *X[N_ENC];   /* N_ARCH x d per encoding */
@@ -42,6 +57,7 @@ typedef struct bench {
     /* results[enc][kind][size][seed][0 tau, 1 rho] */
     double *res;
     double secs[N_TGT][N_ENC][N_KINDS][N_SIZES];
+    int jobs[N_TGT * N_ENC * N_KINDS * N_SIZES], n_jobs;
     int next, failed;
     char msg[NC_MSG_MAX + 64];
     pthread_mutex_t mu;
@@ -82,6 +98,7 @@ static void encode_path(const nc_space *sp, const nc_arch *a, double *f)
 /* One job = (encoding, kind, size) over all seeds. */
 static void run_job(bench *b, int job)
 {
+    job = b->jobs[job];
     int tg = job / (N_ENC * N_KINDS * N_SIZES);
     job %= N_ENC * N_KINDS * N_SIZES;
     int e = job / (N_KINDS * N_SIZES), k = (job / N_SIZES) % N_KINDS, s = job % N_SIZES;
@@ -142,7 +159,7 @@ static void *worker(void *arg)
         pthread_mutex_lock(&b->mu);
         int job = b->next++;
         pthread_mutex_unlock(&b->mu);
-        if (job >= N_TGT * N_ENC * N_KINDS * N_SIZES)
+        if (job >= b->n_jobs)
             return NULL;
         run_job(b, job);
         fprintf(stderr, "job %d done\n", job);
@@ -173,7 +190,10 @@ static void table(FILE *f, bench *b, int which)
     fprintf(f, "\n");
     for (int k = 0; k < N_KINDS; k++)
         for (int tg = 0; tg < N_TGT; tg++)
-        for (int e = 0; e < N_ENC; e++) {
+        for (int ei = 0; ei < N_ENC; ei++) {
+            int e = ENC_ORDER[ei];
+            if (!kind_on[k] || !tgt_on[tg] || !enc_on[e])
+                continue;
             fprintf(f, "| %s | %s | %s |", nc_predictor_name((nc_predictor_kind)k),
                     ENC_NAME[e], TGT_NAME[tg]);
             for (int s = 0; s < N_SIZES; s++) {
@@ -185,8 +205,143 @@ static void table(FILE *f, bench *b, int which)
         }
 }
 
+/* Splits line (modified in place) at commas into at most max fields. */
+static int split_csv(char *line, char **fld, int max)
+{
+    int n = 0;
+    char *q = line;
+    while (n < max) {
+        fld[n++] = q;
+        char *c = strchr(q, ',');
+        if (!c)
+            break;
+        *c = 0;
+        q = c + 1;
+    }
+    char *nl = strpbrk(fld[n - 1], "\r\n");
+    if (nl)
+        *nl = 0;
+    return n;
+}
+
+/* Reads the proxy CSV into zc (N_ARCH x D_ZC): log synflow, log params,
+ * log flops; degenerate synflow (-inf or <= 0) -> least finite log - 1. */
+static int load_proxies(const nc_space *sp, const char *path, double *zc)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    static char line[8192];
+    char *fld[32], buf[1024];
+    int col[5] = { -1, -1, -1, -1, -1 }; /* index arch synflow params flops */
+    static const char *names[5] = { "index", "arch", "synflow", "params", "flops" };
+    if (!fgets(line, sizeof line, f)) {
+        fprintf(stderr, "%s: empty\n", path);
+        fclose(f);
+        return 1;
+    }
+    int nf = split_csv(line, fld, 32);
+    for (int i = 0; i < nf; i++)
+        for (int c = 0; c < 5; c++)
+            if (!strcmp(fld[i], names[c]))
+                col[c] = i;
+    for (int c = 0; c < 5; c++)
+        if (col[c] < 0) {
+            fprintf(stderr, "%s: no column %s\n", path, names[c]);
+            fclose(f);
+            return 1;
+        }
+    unsigned char *seen = calloc(N_ARCH, 1);
+    int rows = 0, bad = 0;
+    while (!bad && fgets(line, sizeof line, f)) {
+        if (line[0] == '\n' || line[0] == '\r')
+            continue;
+        nf = split_csv(line, fld, 32);
+        for (int c = 0; c < 5; c++)
+            if (col[c] >= nf)
+                bad = 1;
+        if (bad)
+            break;
+        long k = strtol(fld[col[0]], NULL, 10);
+        if (k < 0 || k >= N_ARCH || seen[k]) {
+            bad = 1;
+            break;
+        }
+        nc_arch a;
+        sp->nth(sp, k, &a);
+        sp->format(sp, &a, buf, sizeof buf);
+        if (strcmp(buf, fld[col[1]])) {
+            fprintf(stderr, "%s: index %ld is %s in the space, %s in the file\n", path, k, buf,
+                    fld[col[1]]);
+            bad = 1;
+            break;
+        }
+        double sf = strtod(fld[col[2]], NULL), pa = strtod(fld[col[3]], NULL),
+               fl = strtod(fld[col[4]], NULL);
+        if (!(pa > 0) || !(fl > 0) || !isfinite(pa) || !isfinite(fl)) {
+            fprintf(stderr, "%s: index %ld: params/flops not positive\n", path, k);
+            bad = 1;
+            break;
+        }
+        zc[k * D_ZC + 0] = sf > 0 && isfinite(sf) ? log(sf) : -INFINITY;
+        zc[k * D_ZC + 1] = log(pa);
+        zc[k * D_ZC + 2] = log(fl);
+        seen[k] = 1;
+        rows++;
+    }
+    fclose(f);
+    if (!bad && rows != N_ARCH) {
+        fprintf(stderr, "%s: %d of %d cells\n", path, rows, N_ARCH);
+        bad = 1;
+    } else if (bad)
+        fprintf(stderr, "%s: bad row %d\n", path, rows + 2);
+    free(seen);
+    if (bad)
+        return 1;
+    double lo = INFINITY;
+    int ndeg = 0;
+    for (int k = 0; k < N_ARCH; k++)
+        if (isfinite(zc[k * D_ZC]) && zc[k * D_ZC] < lo)
+            lo = zc[k * D_ZC];
+    for (int k = 0; k < N_ARCH; k++)
+        if (!isfinite(zc[k * D_ZC]))
+            zc[k * D_ZC] = lo - 1, ndeg++;
+    fprintf(stderr, "proxies: %d cells, %d degenerate (log synflow -> %.3f)\n", N_ARCH, ndeg, lo - 1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *zc_path = NULL;
+    while (argc > 2 && !strncmp(argv[1], "--", 2)) {
+        if (!strcmp(argv[1], "--proxies")) {
+            zc_path = argv[2];
+        } else if (!strcmp(argv[1], "--kinds")) {
+            nc_ctx c0;
+            nc_ctx_init(&c0);
+            memset(kind_on, 0, sizeof kind_on);
+            char tmp[256];
+            snprintf(tmp, sizeof tmp, "%s", argv[2]);
+            for (char *tok = strtok(tmp, ","); tok; tok = strtok(NULL, ",")) {
+                nc_predictor_kind kk;
+                if (nc_predictor_find(&c0, tok, &kk)) {
+                    fprintf(stderr, "predictors_nb201: %s\n", c0.msg);
+                    return 2;
+                }
+                kind_on[kk] = 1;
+            }
+        } else {
+            fprintf(stderr, "predictors_nb201: unknown option %s\n", argv[1]);
+            return 2;
+        }
+        argc -= 2, argv += 2;
+    }
+    if (zc_path) {
+        enc_on[2] = enc_on[3] = 1;
+        tgt_on[0] = 0;
+    }
     const char *path = argc > 1 ? argv[1] : "../shared/data/nb201/nb201.csv";
     int seeds = argc > 2 ? atoi(argv[2]) : 20;
     int threads = argc > 3 ? atoi(argv[3]) : 2;
@@ -208,9 +363,12 @@ int main(int argc, char **argv)
     double *y = malloc(sizeof *y * N_ARCH);
     double *X0 = malloc(sizeof *X0 * N_ARCH * D_ONEHOT);
     double *X1 = malloc(sizeof *X1 * N_ARCH * D_PATH);
-    bench b = { .X = { X0, X1 }, .y = y, .seeds = seeds };
+    double *X2 = malloc(sizeof *X2 * N_ARCH * (D_ONEHOT + D_ZC));
+    double *X3 = malloc(sizeof *X3 * N_ARCH * (D_PATH + D_ZC));
+    double *zc = calloc((size_t)N_ARCH * D_ZC, sizeof *zc);
+    bench b = { .X = { X0, X1, X2, X3 }, .y = y, .seeds = seeds };
     b.res = calloc((size_t)N_TGT * N_ENC * N_KINDS * N_SIZES * (size_t)seeds * 2, sizeof *b.res);
-    if (!y || !X0 || !X1 || !b.res) {
+    if (!y || !X0 || !X1 || !X2 || !X3 || !zc || !b.res) {
         fprintf(stderr, "predictors_nb201: out of memory\n");
         return 1;
     }
@@ -225,12 +383,33 @@ int main(int argc, char **argv)
         memcpy(X0 + (size_t)k * D_ONEHOT, X1 + (size_t)k * D_PATH, sizeof *X0 * D_ONEHOT);
     }
     nc_table_free(t);
+    if (zc_path && load_proxies(sp, zc_path, zc))
+        return 1;
+    for (int k = 0; k < N_ARCH; k++) {
+        double *r2 = X2 + (size_t)k * (D_ONEHOT + D_ZC), *r3 = X3 + (size_t)k * (D_PATH + D_ZC);
+        memcpy(r2, X0 + (size_t)k * D_ONEHOT, sizeof *r2 * D_ONEHOT);
+        memcpy(r2 + D_ONEHOT, zc + (size_t)k * D_ZC, sizeof *r2 * D_ZC);
+        memcpy(r3, X1 + (size_t)k * D_PATH, sizeof *r3 * D_PATH);
+        memcpy(r3 + D_PATH, zc + (size_t)k * D_ZC, sizeof *r3 * D_ZC);
+    }
+    /* Jobs in index order (tg, e, k, s), largest n_train first for balance. */
+    for (int s = N_SIZES - 1; s >= 0; s--)
+        for (int tg = 0; tg < N_TGT; tg++)
+            for (int e = 0; e < N_ENC; e++)
+                for (int k = 0; k < N_KINDS; k++)
+                    if (tgt_on[tg] && enc_on[e] && kind_on[k])
+                        b.jobs[b.n_jobs++] = ((tg * N_ENC + e) * N_KINDS + k) * N_SIZES + s;
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
     pthread_mutex_init(&b.mu, NULL);
     pthread_t th[64];
     for (int i = 0; i < threads; i++)
         pthread_create(&th[i], NULL, worker, &b);
     for (int i = 0; i < threads; i++)
         pthread_join(th[i], NULL);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    double wall = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    fprintf(stderr, "predictors_nb201: %d jobs in %.1f s wall\n", b.n_jobs, wall);
     if (b.failed) {
         fprintf(stderr, "predictors_nb201: %s\n", b.msg);
         return 1;
@@ -242,13 +421,24 @@ int main(int argc, char **argv)
     }
     fprintf(f, "# Learned predictors on NAS-Bench-201\n\n");
     fprintf(f, "Made with:\n\n    make build/bench/predictors_nb201 && "
-               "build/bench/predictors_nb201 %s %d %d %s\n\n", path, seeds, threads, outp);
+               "build/bench/predictors_nb201 ");
+    if (zc_path)
+        fprintf(f, "--proxies %s ", zc_path);
+    if (!(kind_on[0] && kind_on[1] && kind_on[2] && kind_on[3])) {
+        fprintf(f, "--kinds ");
+        for (int k = 0, first = 1; k < N_KINDS; k++)
+            if (kind_on[k])
+                fprintf(f, "%s%s", first ? "" : ",", nc_predictor_name((nc_predictor_kind)k)), first = 0;
+        fprintf(f, " ");
+    }
+    fprintf(f, "%s %d %d %s\n\n(%d jobs, %.0f s wall.)\n\n", path, seeds, threads, outp, b.n_jobs, wall);
     fprintf(f, "Target cifar10_valid; %d seeds; per seed the 15,625 cells are shuffled, "
                "the first n_train train every predictor and the next %d are the test set "
                "(disjoint, the same for every predictor and n_train). Figures are "
                "mean ± std over seeds on the test set. Encodings: `onehot` = the space's "
                "6x5 one-hot (30 features); `path` = onehot + 100 live-path indicators "
-               "(see bench/predictors_nb201.c). Targets: `raw` = fit cifar10_valid as is; `rank` = "
+               "(see bench/predictors_nb201.c); `+zc` = plus log synflow, log params, log flops "
+               "from --proxies (degenerate cells: least finite log synflow - 1). Targets: `raw` = fit cifar10_valid as is; `rank` = "
                "fit the normal scores of its ranks (opts.rank_target, the default). "
                "Otherwise nc_predictor_defaults().\n\n",
                seeds, N_TEST);
@@ -263,7 +453,10 @@ int main(int argc, char **argv)
     fprintf(f, "\n|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < N_KINDS; k++)
         for (int tg = 0; tg < N_TGT; tg++)
-        for (int e = 0; e < N_ENC; e++) {
+        for (int ei = 0; ei < N_ENC; ei++) {
+            int e = ENC_ORDER[ei];
+            if (!kind_on[k] || !tgt_on[tg] || !enc_on[e])
+                continue;
             fprintf(f, "| %s | %s | %s |", nc_predictor_name((nc_predictor_kind)k),
                     ENC_NAME[e], TGT_NAME[tg]);
             for (int s = 0; s < N_SIZES; s++)
@@ -271,6 +464,6 @@ int main(int argc, char **argv)
             fprintf(f, "\n");
         }
     fclose(f);
-    free(y), free(X0), free(X1), free(b.res);
+    free(y), free(X0), free(X1), free(X2), free(X3), free(zc), free(b.res);
     return 0;
 }
