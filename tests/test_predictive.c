@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "predictors/predictor.h"
@@ -261,32 +260,33 @@ START_TEST(test_beats_random)
 }
 END_TEST
 
-START_TEST(test_ask_cost)
+START_TEST(test_ask_gp_after_many)
 {
-    /* A GP ask after 150 told trials (fit + 200 candidates) stays well under
-     * the 50 ms budget; the bound is loose for sanitizer builds. */
+    /* A GP ask after 150 told trials (fit + candidates) proposes a valid
+     * architecture not told before. Its cost is measured by
+     * bench/search_predictive (about 7 ms here), not asserted: timings
+     * belong to benchmarks, not to tests on a shared machine. */
     enum { N = 150 };
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_strategy_cfg cfg = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
-    cfg.predictor = NC_PRED_GP;         /* the costliest fit of the cheap kinds */
+    cfg.predictor = NC_PRED_GP;
     nc_strategy *s = NULL;
     ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &cfg,
                                      &s), NC_OK);
     nc_rng r = nc_rng_make(1, NC_STREAM(NC_PURPOSE_TEST, 0));
+    nc_arch told[N];
     for (int t = 0; t < N; t++) {
-        nc_arch a;
-        nb()->sample(nb(), &r, &a);
-        ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &a, objective(&a)), NC_OK);
+        nb()->sample(nb(), &r, &told[t]);
+        ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &told[t],
+                                          objective(&told[t])), NC_OK);
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     nc_proposal p;
     ck_assert_int_eq(nc_strategy_ask(&ctx, s, N, &p), NC_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = 1e3 * (double)(t1.tv_sec - t0.tv_sec) +
-                1e-6 * (double)(t1.tv_nsec - t0.tv_nsec);
-    ck_assert_msg(ms < 500, "ask took %.1f ms", ms);
+    for (int t = 0; t < N; t++)
+        ck_assert(!nc_arch_equal(nb(), &p.arch, &told[t]));
+    char str[NC_ARCH_STR_MAX];
+    ck_assert_int_gt(nb()->format(nb(), &p.arch, str, sizeof str), 0);
     nc_strategy_free(s);
 }
 END_TEST
@@ -433,7 +433,7 @@ static Suite *predictive_suite(void)
     tcase_add_test(tc, test_ask_ahead_distinct);
     tcase_add_test(tc, test_failed_trials);
     tcase_add_test(tc, test_beats_random);
-    tcase_add_test(tc, test_ask_cost);
+    tcase_add_test(tc, test_ask_gp_after_many);
     tcase_add_test(tc, test_campaign_resume);
     tcase_add_test(tc, test_campaign_file);
     suite_add_tcase(s, tc);

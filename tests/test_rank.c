@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define EPS 1e-12
 
@@ -233,7 +232,7 @@ START_TEST(test_random_crosscheck)
 }
 END_TEST
 
-START_TEST(test_speed_nb201_size)
+START_TEST(test_nb201_size)
 {
     nc_ctx ctx;
     nc_ctx_init(&ctx);
@@ -244,12 +243,11 @@ START_TEST(test_speed_nb201_size)
         a[i] = nc_rng_uniform(&r);
         b[i] = a[i] + nc_rng_normal(&r);
     }
-    clock_t t0 = clock();
+    /* Whole-space sizes (15,625 NB201 cells) must be cheap: the O(n log n)
+     * Kendall keeps this test fast; speed itself is not asserted. */
     double tau, rho;
     ck_assert_int_eq(nc_rank_kendall(&ctx, a, b, n, &tau), NC_OK);
     ck_assert_int_eq(nc_rank_spearman(&ctx, a, b, n, &rho), NC_OK);
-    double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    ck_assert_msg(s < 0.5, "kendall+spearman on %d took %.3f s", n, s);
     ck_assert(tau > 0.1 && tau < 0.5);
     free(a);
     free(b);
@@ -268,7 +266,7 @@ static Suite *rank_suite(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_topk);
     tcase_add_test(tc, test_random_crosscheck);
-    tcase_add_test(tc, test_speed_nb201_size);
+    tcase_add_test(tc, test_nb201_size);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

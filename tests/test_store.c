@@ -788,7 +788,9 @@ START_TEST(test_concurrent_reader_and_writer)
                                   "status = 'failed';", NULL, NULL, NULL),
                      SQLITE_OK);
 
-    double t0 = now_s();
+    /* The reader must not wait for the open write transaction (WAL): that
+     * is released only later, so a reader that waited would fail after
+     * the busy timeout; no wall-clock bound is asserted. */
     st = open_ok(&ctx, path, 0);
     nc_run_info *list;
     int n;
@@ -797,7 +799,6 @@ START_TEST(test_concurrent_reader_and_writer)
     ck_assert_str_eq(list[0].status, "running");   /* uncommitted unseen */
     nc_run_info_clear(&list[0]);
     free(list);
-    ck_assert_msg(now_s() - t0 < 0.25, "reader waited %.3f s", now_s() - t0);
 
     pthread_t th;
     double t1 = now_s();
