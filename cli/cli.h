@@ -61,6 +61,18 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase);
 int nc_cli_fail(const char *cmd, const nc_ctx *ctx, nc_status st,
                 nc_cli_phase phase);
 
+/* A library message that starts with a configuration field ("epochs: 0 is
+ * outside 1..100000") is rewritten to name the option the user typed
+ * ("--epochs: ..."), by the first entry of map[0..n) whose field matches. */
+typedef struct nc_cli_field_opt {
+    const char *field, *opt;
+} nc_cli_field_opt;
+void nc_cli_name_option(nc_ctx *ctx, const nc_cli_field_opt *map, size_t n);
+
+/* Deletes the run log at path and its side files (-wal, -shm, -journal):
+ * for a command that created the log and then failed before using it. */
+void nc_cli_remove_fresh_db(const char *path);
+
 /* A file-name option: sets *dst to arg, or prints "nasc <cmd>: <opt>:
  * expected a file name, got ''" and returns non-zero for an empty arg. */
 int nc_cli_path_arg(const char *cmd, const char *opt, const char *arg,

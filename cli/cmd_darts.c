@@ -210,7 +210,7 @@ static int parse(int argc, char **argv, darts_opts *o, int *help)
 /* The library names configuration fields; the user typed options. */
 static void name_option(nc_ctx *ctx)
 {
-    static const struct { const char *field, *opt; } map[] = {
+    static const nc_cli_field_opt map[] = {
         { "dataset", "--dataset" }, { "valid", "--valid" },
         { "train_samples", "--train-samples" }, { "epochs", "--epochs" },
         { "batch", "--batch" }, { "order", "--order" },
@@ -219,15 +219,7 @@ static void name_option(nc_ctx *ctx)
         { "nb201_c", "--nb201-c" }, { "nb201_n", "--nb201-n" },
         { "threads", "--threads" },
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        size_t n = strlen(map[i].field);
-        if (strncmp(ctx->msg, map[i].field, n) == 0 && ctx->msg[n] == ':') {
-            char rest[NC_MSG_MAX - 32];
-            snprintf(rest, sizeof rest, "%s", ctx->msg + n + 1);
-            snprintf(ctx->msg, sizeof ctx->msg, "%s:%s", map[i].opt, rest);
-            return;
-        }
-    }
+    nc_cli_name_option(ctx, map, sizeof map / sizeof map[0]);
 }
 
 /* Progress on stderr: one line per epoch and per DARTS-PT decision. */
@@ -313,16 +305,6 @@ int nc_cli_darts_resume(nc_ctx *ctx, nc_store *db, int64_t run, int json,
     return print_result(ctx, db, run, json);
 }
 
-/* Deletes a run log (and its side files) this command created in vain. */
-static void remove_fresh_db(const char *path)
-{
-    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-    char buf[PATH_MAX + 16];
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
-        if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) < (int)sizeof buf)
-            unlink(buf);
-}
-
 int nc_cli_darts(int argc, char **argv)
 {
     darts_opts o = { .job = nc_darts_job_defaults(), .db = "runs.db" };
@@ -365,6 +347,6 @@ int nc_cli_darts(int argc, char **argv)
     }
     nc_store_close(db);
     if (st && !run && fresh_db)
-        remove_fresh_db(o.db);
+        nc_cli_remove_fresh_db(o.db);
     return r;
 }

@@ -266,7 +266,7 @@ static int parse(int argc, char **argv, train_opts *o, int *help)
  * typed options, so say which one. */
 static void name_option(nc_ctx *ctx)
 {
-    static const struct { const char *field, *opt; } map[] = {
+    static const nc_cli_field_opt map[] = {
         { "model", "--model" }, { "arch", "--arch" },
         { "dataset", "--dataset" }, { "data_dir", "--data-dir" },
         { "optimizer", "--optimizer" }, { "schedule", "--schedule" },
@@ -280,29 +280,7 @@ static void name_option(nc_ctx *ctx)
         { "nb201_n", "--nb201-n" }, { "seed", "--seed" },
         { "threads", "--threads" },
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        size_t n = strlen(map[i].field);
-        if (strncmp(ctx->msg, map[i].field, n) == 0 && ctx->msg[n] == ':') {
-            /* Room for the longer name; an overlong message loses its
-             * tail, not its start. */
-            char rest[NC_MSG_MAX - 16];
-            size_t len = strnlen(ctx->msg + n + 1, sizeof rest - 1);
-            memcpy(rest, ctx->msg + n + 1, len);
-            rest[len] = '\0';
-            snprintf(ctx->msg, sizeof ctx->msg, "%.14s:%s", map[i].opt, rest);
-            return;
-        }
-    }
-}
-
-/* Deletes a run log (and its WAL side files) that this command created. */
-static void remove_fresh_db(const char *path)
-{
-    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-    char buf[PATH_MAX + 16];
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
-        if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) < (int)sizeof buf)
-            unlink(buf);
+    nc_cli_name_option(ctx, map, sizeof map / sizeof map[0]);
 }
 
 int nc_cli_train(int argc, char **argv)
@@ -357,6 +335,6 @@ int nc_cli_train(int argc, char **argv)
     }
     nc_store_close(db);
     if (st && !run && fresh_db)
-        remove_fresh_db(o.db);
+        nc_cli_remove_fresh_db(o.db);
     return r;
 }

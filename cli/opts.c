@@ -6,8 +6,10 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* strto* skip leading blanks and accept an empty tail; an option value with
  * either is a typo, not a number. */
@@ -178,4 +180,30 @@ int nc_cli_run_operand(const char *cmd, int argc, char **argv, int optind_,
     if (optind_ + 1 < argc)
         return nc_cli_usage(cmd, "unexpected argument '%s'", argv[optind_ + 1]);
     return nc_cli_parse_run(cmd, argv[optind_], run);
+}
+
+void nc_cli_name_option(nc_ctx *ctx, const nc_cli_field_opt *map, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(map[i].field);
+        if (strncmp(ctx->msg, map[i].field, len) == 0 && ctx->msg[len] == ':') {
+            /* Room for the longer name; an overlong message loses its
+             * tail, not its start. */
+            char rest[NC_MSG_MAX - 16];
+            size_t m = strnlen(ctx->msg + len + 1, sizeof rest - 1);
+            memcpy(rest, ctx->msg + len + 1, m);
+            rest[m] = '\0';
+            snprintf(ctx->msg, sizeof ctx->msg, "%.14s:%s", map[i].opt, rest);
+            return;
+        }
+    }
+}
+
+void nc_cli_remove_fresh_db(const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+    char buf[PATH_MAX + 16];
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
+        if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) < (int)sizeof buf)
+            unlink(buf);
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "train/json_field.h"
+
 #include "store/trials.h"
 
 #ifndef NC_VERSION
@@ -109,47 +111,6 @@ char *nc_darts_job_to_json(const nc_darts_job *j)
     return s;
 }
 
-static nc_status get_str(nc_ctx *ctx, const cJSON *o, const char *k, char *dst,
-                         size_t n)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!v)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: missing field '%s'", k);
-    if (!cJSON_IsString(v))
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be "
-                       "a string", k);
-    if (strlen(v->valuestring) >= n)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' is "
-                       "longer than %zu characters", k, n - 1);
-    strcpy(dst, v->valuestring);
-    return NC_OK;
-}
-
-static nc_status get_num(nc_ctx *ctx, const cJSON *o, const char *k, double *dst)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!v)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: missing field '%s'", k);
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be "
-                       "a number", k);
-    *dst = v->valuedouble;
-    return NC_OK;
-}
-
-static nc_status get_int(nc_ctx *ctx, const cJSON *o, const char *k, int *dst)
-{
-    double d = 0;
-    nc_status st = get_num(ctx, o, k, &d);
-    if (st)
-        return st;
-    if (d != floor(d) || d < -2147483647.0 || d > 2147483647.0)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be "
-                       "an integer", k);
-    *dst = (int)d;
-    return NC_OK;
-}
-
 nc_status nc_darts_job_from_json(nc_ctx *ctx, const char *json, nc_darts_job *j)
 {
     static const char *const known[] = {
@@ -179,26 +140,26 @@ nc_status nc_darts_job_from_json(nc_ctx *ctx, const char *json, nc_darts_job *j)
     }
     char seed[32];
     nc_status st;
-    if ((st = get_str(ctx, o, "dataset", j->dataset, sizeof j->dataset)) ||
-        (st = get_str(ctx, o, "data_dir", j->data_dir, sizeof j->data_dir)) ||
-        (st = get_int(ctx, o, "valid", &j->valid)) ||
-        (st = get_int(ctx, o, "train_samples", &j->train_samples)) ||
-        (st = get_int(ctx, o, "epochs", &c->epochs)) ||
-        (st = get_int(ctx, o, "batch", &c->batch)) ||
-        (st = get_num(ctx, o, "w_lr", &c->w_lr)) ||
-        (st = get_num(ctx, o, "w_lr_min", &c->w_lr_min)) ||
-        (st = get_num(ctx, o, "w_momentum", &c->w_momentum)) ||
-        (st = get_num(ctx, o, "w_wd", &c->w_wd)) ||
-        (st = get_num(ctx, o, "w_clip", &c->w_clip)) ||
-        (st = get_num(ctx, o, "a_lr", &c->a_lr)) ||
-        (st = get_num(ctx, o, "a_wd", &c->a_wd)) ||
-        (st = get_int(ctx, o, "order", &c->order)) ||
-        (st = get_int(ctx, o, "pt_epochs", &c->pt_epochs)) ||
-        (st = get_int(ctx, o, "eval_samples", &c->eval_samples)) ||
-        (st = get_int(ctx, o, "nb201_c", &c->nb201_c)) ||
-        (st = get_int(ctx, o, "nb201_n", &c->nb201_n)) ||
-        (st = get_str(ctx, o, "seed", seed, sizeof seed)) ||
-        (st = get_int(ctx, o, "threads", &j->threads))) {
+    if ((st = nc_json_str(ctx, o, "dataset", j->dataset, sizeof j->dataset)) ||
+        (st = nc_json_str(ctx, o, "data_dir", j->data_dir, sizeof j->data_dir)) ||
+        (st = nc_json_int(ctx, o, "valid", 0, &j->valid)) ||
+        (st = nc_json_int(ctx, o, "train_samples", 0, &j->train_samples)) ||
+        (st = nc_json_int(ctx, o, "epochs", 0, &c->epochs)) ||
+        (st = nc_json_int(ctx, o, "batch", 0, &c->batch)) ||
+        (st = nc_json_num(ctx, o, "w_lr", 0, &c->w_lr)) ||
+        (st = nc_json_num(ctx, o, "w_lr_min", 0, &c->w_lr_min)) ||
+        (st = nc_json_num(ctx, o, "w_momentum", 0, &c->w_momentum)) ||
+        (st = nc_json_num(ctx, o, "w_wd", 0, &c->w_wd)) ||
+        (st = nc_json_num(ctx, o, "w_clip", 0, &c->w_clip)) ||
+        (st = nc_json_num(ctx, o, "a_lr", 0, &c->a_lr)) ||
+        (st = nc_json_num(ctx, o, "a_wd", 0, &c->a_wd)) ||
+        (st = nc_json_int(ctx, o, "order", 0, &c->order)) ||
+        (st = nc_json_int(ctx, o, "pt_epochs", 0, &c->pt_epochs)) ||
+        (st = nc_json_int(ctx, o, "eval_samples", 0, &c->eval_samples)) ||
+        (st = nc_json_int(ctx, o, "nb201_c", 0, &c->nb201_c)) ||
+        (st = nc_json_int(ctx, o, "nb201_n", 0, &c->nb201_n)) ||
+        (st = nc_json_str(ctx, o, "seed", seed, sizeof seed)) ||
+        (st = nc_json_int(ctx, o, "threads", 0, &j->threads))) {
         cJSON_Delete(o);
         return st;
     }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "train/json_field.h"
+
 #include "data/dataset.h"
 #include "models/models.h"
 
@@ -127,51 +129,6 @@ char *nc_train_cfg_to_json(const nc_train_cfg *c)
     return s;
 }
 
-static nc_status get_str(nc_ctx *ctx, const cJSON *o, const char *k, char *dst,
-                         size_t n)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!v)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: missing field '%s'", k);
-    if (!cJSON_IsString(v))
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be a "
-                       "string", k);
-    if (strlen(v->valuestring) >= n)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' is longer "
-                       "than %zu characters", k, n - 1);
-    strcpy(dst, v->valuestring);
-    return NC_OK;
-}
-
-static nc_status get_num(nc_ctx *ctx, const cJSON *o, const char *k, double *dst)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!v)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: missing field '%s'", k);
-    if (cJSON_IsBool(v)) {
-        *dst = cJSON_IsTrue(v);
-        return NC_OK;
-    }
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be a "
-                       "number", k);
-    *dst = v->valuedouble;
-    return NC_OK;
-}
-
-static nc_status get_int(nc_ctx *ctx, const cJSON *o, const char *k, int *dst)
-{
-    double d = 0;
-    nc_status st = get_num(ctx, o, k, &d);
-    if (st)
-        return st;
-    if (d != floor(d) || d < -2147483647.0 || d > 2147483647.0)
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field '%s' must be an "
-                       "integer", k);
-    *dst = (int)d;
-    return NC_OK;
-}
-
 nc_status nc_train_cfg_from_json(nc_ctx *ctx, const char *json, nc_train_cfg *c)
 {
     *c = nc_train_cfg_defaults();
@@ -182,31 +139,31 @@ nc_status nc_train_cfg_from_json(nc_ctx *ctx, const char *json, nc_train_cfg *c)
     }
     char seed[32];
     nc_status st;
-    if ((st = get_str(ctx, o, "model", c->model, sizeof c->model)) ||
-        (st = get_str(ctx, o, "arch", c->arch, sizeof c->arch)) ||
-        (st = get_str(ctx, o, "dataset", c->dataset, sizeof c->dataset)) ||
-        (st = get_str(ctx, o, "data_dir", c->data_dir, sizeof c->data_dir)) ||
-        (st = get_str(ctx, o, "optimizer", c->optimizer, sizeof c->optimizer)) ||
-        (st = get_str(ctx, o, "schedule", c->schedule, sizeof c->schedule)) ||
-        (st = get_int(ctx, o, "epochs", &c->epochs)) ||
-        (st = get_int(ctx, o, "batch", &c->batch)) ||
-        (st = get_num(ctx, o, "lr", &c->lr)) ||
-        (st = get_num(ctx, o, "momentum", &c->momentum)) ||
-        (st = get_int(ctx, o, "nesterov", &c->nesterov)) ||
-        (st = get_num(ctx, o, "weight_decay", &c->weight_decay)) ||
-        (st = get_int(ctx, o, "warmup_epochs", &c->warmup_epochs)) ||
-        (st = get_int(ctx, o, "step_epochs", &c->step_epochs)) ||
-        (st = get_num(ctx, o, "step_gamma", &c->step_gamma)) ||
-        (st = get_int(ctx, o, "valid", &c->valid)) ||
+    if ((st = nc_json_str(ctx, o, "model", c->model, sizeof c->model)) ||
+        (st = nc_json_str(ctx, o, "arch", c->arch, sizeof c->arch)) ||
+        (st = nc_json_str(ctx, o, "dataset", c->dataset, sizeof c->dataset)) ||
+        (st = nc_json_str(ctx, o, "data_dir", c->data_dir, sizeof c->data_dir)) ||
+        (st = nc_json_str(ctx, o, "optimizer", c->optimizer, sizeof c->optimizer)) ||
+        (st = nc_json_str(ctx, o, "schedule", c->schedule, sizeof c->schedule)) ||
+        (st = nc_json_int(ctx, o, "epochs", 1, &c->epochs)) ||
+        (st = nc_json_int(ctx, o, "batch", 1, &c->batch)) ||
+        (st = nc_json_num(ctx, o, "lr", 1, &c->lr)) ||
+        (st = nc_json_num(ctx, o, "momentum", 1, &c->momentum)) ||
+        (st = nc_json_int(ctx, o, "nesterov", 1, &c->nesterov)) ||
+        (st = nc_json_num(ctx, o, "weight_decay", 1, &c->weight_decay)) ||
+        (st = nc_json_int(ctx, o, "warmup_epochs", 1, &c->warmup_epochs)) ||
+        (st = nc_json_int(ctx, o, "step_epochs", 1, &c->step_epochs)) ||
+        (st = nc_json_num(ctx, o, "step_gamma", 1, &c->step_gamma)) ||
+        (st = nc_json_int(ctx, o, "valid", 1, &c->valid)) ||
         /* Added after the first runs were logged: absent means all. */
         (cJSON_GetObjectItemCaseSensitive(o, "train_samples") &&
-         (st = get_int(ctx, o, "train_samples", &c->train_samples))) ||
-        (st = get_int(ctx, o, "augment_pad", &c->augment_pad)) ||
-        (st = get_int(ctx, o, "augment_flip", &c->augment_flip)) ||
-        (st = get_int(ctx, o, "nb201_c", &c->nb201_c)) ||
-        (st = get_int(ctx, o, "nb201_n", &c->nb201_n)) ||
-        (st = get_str(ctx, o, "seed", seed, sizeof seed)) ||
-        (st = get_int(ctx, o, "threads", &c->threads))) {
+         (st = nc_json_int(ctx, o, "train_samples", 1, &c->train_samples))) ||
+        (st = nc_json_int(ctx, o, "augment_pad", 1, &c->augment_pad)) ||
+        (st = nc_json_int(ctx, o, "augment_flip", 1, &c->augment_flip)) ||
+        (st = nc_json_int(ctx, o, "nb201_c", 1, &c->nb201_c)) ||
+        (st = nc_json_int(ctx, o, "nb201_n", 1, &c->nb201_n)) ||
+        (st = nc_json_str(ctx, o, "seed", seed, sizeof seed)) ||
+        (st = nc_json_int(ctx, o, "threads", 1, &c->threads))) {
         cJSON_Delete(o);
         return st;
     }
