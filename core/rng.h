@@ -32,7 +32,8 @@ enum {
     NC_PURPOSE_SPLIT,        /* train/validation split */
     NC_PURPOSE_TEST,         /* tests and gradient checks */
     NC_PURPOSE_SAMPLE,       /* architecture sampling; index = trial */
-    NC_PURPOSE_DATA          /* synthetic data */
+    NC_PURPOSE_DATA,         /* synthetic data */
+    NC_PURPOSE_WARMUP        /* zero-cost warm-up pool of a search */
 };
 #define NC_STREAM(purpose, index) (((uint64_t)(purpose) << 48) ^ (uint64_t)(index))
 

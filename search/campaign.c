@@ -12,6 +12,7 @@
 #include "search/evaluator.h"
 #include "search/latency.h"
 #include "search/pareto.h"
+#include "search/zc.h"
 #include "supernet/spaces.h"
 
 static double now_seconds(void)
@@ -28,6 +29,7 @@ static const char *origin_name(nc_origin o)
     case NC_ORIGIN_MUTATION: return "mutation";
     case NC_ORIGIN_CROSSOVER: return "crossover";
     case NC_ORIGIN_PREDICTED: return "predicted";
+    case NC_ORIGIN_WARMUP: return "warmup";
     }
     return "?";
 }
@@ -462,9 +464,15 @@ nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
     nc_trial_rec *recs = NULL;
     int n = 0;
     st = session_open(ctx, db, run, &cfg, &ss);
+    nc_zc *zc = NULL;
     if (!st) {
         nc_strategy_cfg scfg = nc_campaign_strategy_cfg(&cfg);
         st = nc_strategy_new(ctx, cfg.strategy, ss.sp, &scfg, &s);
+        if (!st && cfg.strategy == NC_STRATEGY_PREDICTIVE &&
+            (scfg.zc_pool || scfg.zc_feature) &&
+            !(st = nc_zc_new(ctx, ss.sp, cfg.pred.zc_proxy, ss.in, ss.n_classes,
+                             cfg.seed, cfg.threads, &zc)))
+            nc_strategy_set_zc(s, nc_zc_score, zc);
     }
     if (!st)
         st = nc_store_trials(ctx, db, run, &recs, &n);
@@ -496,6 +504,7 @@ nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
     }
     nc_trial_recs_free(recs, n);
     nc_strategy_free(s);
+    nc_zc_free(zc);
     session_close(&ss);
     nc_campaign_result r;
     memset(&r, 0, sizeof r);

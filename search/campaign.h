@@ -26,7 +26,9 @@
  *                     (predictive only, see search/strategy.h:)
  *                     "predictor": "ridge|gp|mlp|ensemble" (ridge),
  *                     "init": 20, "candidates": 200, "parents": 10,
- *                     "mutations": 2, "random_frac": 0.1 },  (kind required)
+ *                     "mutations": 2, "random_frac": 0.1,
+ *                     "zc_pool": 0, "zc_feature": false,
+ *                     "zc_proxy": "synflow" },               (kind required)
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
  *                      "file": "...csv", "select": "cifar10_valid",
  *                      "report": "cifar10_test",          (table: file required)
@@ -46,6 +48,12 @@
  * Relative paths (evaluator.file, data_dir, latency_table) are taken from the working
  * directory, not the campaign file's: the examples are run from the
  * repository root, like the tests.
+ *
+ * Zero-cost help (predictive only; search/zc.h): zc_pool > 0 starts the
+ * search from the init best of zc_pool random architectures by zc_proxy
+ * (a data-free proxy: params, flops, synflow) on nets for the data set's
+ * input shape; zc_feature adds the score to the predictor's features. The
+ * scores are recomputed, identically, when a campaign resumes.
  *
  * Objective directions are fixed by the metric (accuracy is maximized;
  * params, flops and latency are minimized), so a file cannot get them wrong.
@@ -115,6 +123,9 @@ typedef struct nc_campaign_predictive {
     int parents;
     int mutations;
     double random_frac;
+    int zc_pool;                        /* zero-cost warm-up pool, 0: none */
+    int zc_feature;                     /* 1: proxy score as a feature */
+    char zc_proxy[NC_CAMPAIGN_NAME_MAX]; /* data-free proxy (search/zc.h) */
 } nc_campaign_predictive;
 
 typedef struct nc_campaign_cfg {

@@ -15,12 +15,11 @@
 
 #include "data/dataset.h"
 #include "predictors/predictor.h"
+#include "predictors/proxy.h"
 #include "supernet/space.h"
 
 static const char *const STRATEGIES[] = { "random", "evolution", "nsga2", "local",
                                           "predictive", NULL };
-/* In nc_predictor_kind order, as nc_predictor_name gives them (a test checks). */
-static const char *const PREDICTORS[] = { "ridge", "gp", "mlp", "ensemble", NULL };
 static const char *const EVALUATORS[] = { "table", "inherited", "scratch", NULL };
 static const char *const SUPERNETS[] = { "none", "spos", "sandwich", NULL };
 static const char *const OBJECTIVES[] = { "accuracy", "params", "flops", "latency", NULL };
@@ -58,7 +57,8 @@ nc_campaign_cfg nc_campaign_cfg_defaults(void)
     c.crossover = 0;
     nc_strategy_cfg pd = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
     c.pred = (nc_campaign_predictive){ pd.predictor, pd.init, pd.candidates,
-                                       pd.parents, pd.mutations, pd.random_frac };
+                                       pd.parents, pd.mutations, pd.random_frac,
+                                       pd.zc_pool, pd.zc_feature, "synflow" };
     c.evaluator = NC_EVAL_TABLE;
     strcpy(c.select_metric, "cifar10_valid");
     strcpy(c.report_metric, "cifar10_test");
@@ -88,6 +88,8 @@ nc_strategy_cfg nc_campaign_strategy_cfg(const nc_campaign_cfg *c)
     s.parents = c->pred.parents;
     s.mutations = c->pred.mutations;
     s.random_frac = c->pred.random_frac;
+    s.zc_pool = c->pred.zc_pool;
+    s.zc_feature = c->pred.zc_feature;
     s.n_obj = c->n_obj;
     for (int i = 0; i < c->n_obj && i < NC_MAX_OBJ; i++)
         s.minimize[i] = nc_campaign_objective_minimized(c->obj[i]);
@@ -180,8 +182,25 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
                          100000)) ||
          (st = check_int(ctx, "strategy.parents", c->pred.parents, 1, 10000)) ||
          (st = check_int(ctx, "strategy.mutations", c->pred.mutations, 1, 64)) ||
-         (st = check_dbl(ctx, "strategy.random_frac", c->pred.random_frac, 0, 1))))
+         (st = check_dbl(ctx, "strategy.random_frac", c->pred.random_frac, 0, 1)) ||
+         (c->pred.zc_pool != 0 &&
+          (st = check_int(ctx, "strategy.zc_pool", c->pred.zc_pool,
+                          c->pred.init, 1000000))) ||
+         (st = check_int(ctx, "strategy.zc_feature", c->pred.zc_feature, 0, 1))))
         return st;
+    if (c->strategy == NC_STRATEGY_PREDICTIVE &&
+        (c->pred.zc_pool || c->pred.zc_feature)) {
+        const nc_proxy_info *pi = nc_proxy_find(c->pred.zc_proxy);
+        if (!pi)
+            return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'strategy.zc_proxy': "
+                           "unknown proxy '%s' (known: %s)", c->pred.zc_proxy,
+                           nc_proxy_names());
+        if (pi->needs_x || pi->needs_labels || pi->needs_input_grad)
+            return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'strategy.zc_proxy': "
+                           "'%s' needs a batch of data; the search scores with a "
+                           "data-free proxy (params, flops, synflow)",
+                           c->pred.zc_proxy);
+    }
     if (c->evaluator == NC_EVAL_TABLE) {
         /* The table evaluator has nothing to look up without its file and
          * columns; catching it here beats a failed campaign start. */
@@ -267,13 +286,16 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
         cJSON_AddNumberToObject(s, "population", c->population);
         cJSON_AddNumberToObject(s, "sample", c->sample);
         cJSON_AddNumberToObject(s, "crossover", c->crossover);
-        cJSON_AddStringToObject(s, "predictor", name_of(PREDICTORS, 4,
-                                                        c->pred.predictor));
+        const char *pn = nc_predictor_name((nc_predictor_kind)c->pred.predictor);
+        cJSON_AddStringToObject(s, "predictor", pn ? pn : "?");
         cJSON_AddNumberToObject(s, "init", c->pred.init);
         cJSON_AddNumberToObject(s, "candidates", c->pred.candidates);
         cJSON_AddNumberToObject(s, "parents", c->pred.parents);
         cJSON_AddNumberToObject(s, "mutations", c->pred.mutations);
         cJSON_AddNumberToObject(s, "random_frac", c->pred.random_frac);
+        cJSON_AddNumberToObject(s, "zc_pool", c->pred.zc_pool);
+        cJSON_AddBoolToObject(s, "zc_feature", c->pred.zc_feature);
+        cJSON_AddStringToObject(s, "zc_proxy", c->pred.zc_proxy);
     }
     cJSON *e = cJSON_AddObjectToObject(o, "evaluator");
     if (e) {
@@ -396,6 +418,44 @@ static nc_status get_int(nc_ctx *ctx, const cJSON *o, const char *p,
     return st;
 }
 
+/* strategy.predictor by the library's names (predictors/predictor.h), so a
+ * new kind needs no list here. */
+static nc_status get_predictor(nc_ctx *ctx, const cJSON *sg, int *dst)
+{
+    char s[NC_CAMPAIGN_NAME_MAX] = "";
+    nc_status st = get_str(ctx, sg, "strategy", "predictor", 0, s, sizeof s);
+    if (st || !cJSON_GetObjectItemCaseSensitive(sg, "predictor"))
+        return st;
+    nc_predictor_kind k;
+    nc_ctx tmp;
+    nc_ctx_init(&tmp);
+    if (nc_predictor_find(&tmp, s, &k))
+        return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'strategy.predictor': "
+                       "%s", tmp.msg);
+    *dst = (int)k;
+    return NC_OK;
+}
+
+/* true/false (or 0/1) into *dst as 1/0; absent leaves it alone. */
+static nc_status get_flag(nc_ctx *ctx, const cJSON *o, const char *p,
+                          const char *k, int *dst)
+{
+    char f[128];
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!v)
+        return NC_OK;
+    if (cJSON_IsBool(v)) {
+        *dst = cJSON_IsTrue(v) ? 1 : 0;
+        return NC_OK;
+    }
+    if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) {
+        *dst = (int)v->valuedouble;
+        return NC_OK;
+    }
+    return nc_fail(ctx, NC_ERR_FORMAT, "campaign: field '%s' must be true or "
+                   "false", path_of(f, sizeof f, p, k));
+}
+
 /* A name from names into *dst (its index). */
 static nc_status get_enum(nc_ctx *ctx, const cJSON *o, const char *p,
                           const char *k, int required, const char *const *names,
@@ -461,7 +521,7 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         "valid", "recal_samples", "eval_samples", NULL };
     static const char *const st_keys[] = { "kind", "population", "sample",
         "crossover", "predictor", "init", "candidates", "parents", "mutations",
-        "random_frac", NULL };
+        "random_frac", "zc_pool", "zc_feature", "zc_proxy", NULL };
     static const char *const ev_keys[] = { "kind", "file", "select", "report",
         "epochs", "batch", "lr", "momentum", "weight_decay", "valid", NULL };
     nc_status st;
@@ -501,14 +561,17 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         (st = get_int(ctx, sg, "strategy", "population", 0, &c->population)) ||
         (st = get_int(ctx, sg, "strategy", "sample", 0, &c->sample)) ||
         (st = get_num(ctx, sg, "strategy", "crossover", 0, &c->crossover)) ||
-        (st = get_enum(ctx, sg, "strategy", "predictor", 0, PREDICTORS,
-                       &c->pred.predictor)) ||
+        (st = get_predictor(ctx, sg, &c->pred.predictor)) ||
         (st = get_int(ctx, sg, "strategy", "init", 0, &c->pred.init)) ||
         (st = get_int(ctx, sg, "strategy", "candidates", 0, &c->pred.candidates)) ||
         (st = get_int(ctx, sg, "strategy", "parents", 0, &c->pred.parents)) ||
         (st = get_int(ctx, sg, "strategy", "mutations", 0, &c->pred.mutations)) ||
         (st = get_num(ctx, sg, "strategy", "random_frac", 0,
-                      &c->pred.random_frac)))
+                      &c->pred.random_frac)) ||
+        (st = get_int(ctx, sg, "strategy", "zc_pool", 0, &c->pred.zc_pool)) ||
+        (st = get_flag(ctx, sg, "strategy", "zc_feature", &c->pred.zc_feature)) ||
+        (st = get_str(ctx, sg, "strategy", "zc_proxy", 0, c->pred.zc_proxy,
+                      sizeof c->pred.zc_proxy)))
         return st;
     c->strategy = (nc_strategy_kind)k;
 

@@ -21,6 +21,16 @@
  * multi-mutation mutants are what keeps the search from settling on one
  * neighbourhood.
  *
+ * Zero-cost help (cfg.zc_pool, cfg.zc_feature; scores from the attached
+ * nc_zc_fn). Warm-up, as Abdelfattah et al. (ICLR 2021) do for their
+ * searches: instead of `init` uniform draws, score a pool of distinct
+ * uniform draws with the proxy and start from its `init` best, trial t
+ * getting the t-th best; the pool is drawn from its own stream, so it is
+ * the same for every trial and every restart. As a feature the score
+ * lets the predictor learn how far to trust the proxy; it is transformed
+ * by sign(s) log(1 + |s|) because raw synflow spans dozens of orders of
+ * magnitude.
+ *
  * Purity: the fit, the candidates and their ranking are a function of the
  * told history alone (the candidates draw from the generator of trial
  * n_told, which is the trial a serial campaign asks next), so replaying the
@@ -29,7 +39,9 @@
  * being the number of untold trials before t, so concurrent asks do not all
  * propose the same architecture. The fit and the ranking are memoized in
  * s->cache for the history length they were made from; the predictor is
- * refitted only when a new result has been told.
+ * refitted only when a new result has been told. The warm-up list is made
+ * once per strategy object and kept in the cache too; like the ranking it
+ * is recomputed, identically, after a restart.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -38,22 +50,36 @@
 #include "predictors/predictor.h"
 #include "search/strategy_int.h"
 
-/* The ranking made from the first n_told told trials. */
+/* The ranking made from the first n_told told trials, and the warm-up. */
 typedef struct pcache {
     int64_t n_told;         /* history length it was made from; -1: none */
     int fitted;             /* 0: too few usable results, propose randomly */
     nc_arch *cand;          /* candidates, best predicted first */
     int64_t *parent;        /* parent trial of each, -1 for a uniform draw */
     size_t n_cand;
+    int warm_made;          /* warm[] is made (zc_pool > 0) */
+    nc_arch *warm;          /* the warm-up trials' architectures, in order */
+    size_t n_warm;
 } pcache;
+
+static void ranking_clear(pcache *c)
+{
+    free(c->cand);
+    free(c->parent);
+    c->cand = NULL;
+    c->parent = NULL;
+    c->n_cand = 0;
+    c->fitted = 0;
+    c->n_told = -1;
+}
 
 void nc_predictive_cache_free(void *cache)
 {
     pcache *c = cache;
     if (!c)
         return;
-    free(c->cand);
-    free(c->parent);
+    ranking_clear(c);
+    free(c->warm);
     free(c);
 }
 
@@ -77,6 +103,13 @@ nc_status nc_predictive_check(nc_ctx *ctx, const nc_strategy_cfg *cfg)
     if (!(cfg->random_frac >= 0.0 && cfg->random_frac <= 1.0))
         return nc_fail(ctx, NC_ERR_INVAL, "predictive: random_frac %g out of "
                        "range [0, 1]", cfg->random_frac);
+    if (cfg->zc_pool != 0 && (cfg->zc_pool < cfg->init || cfg->zc_pool > 1000000))
+        return nc_fail(ctx, NC_ERR_INVAL, "predictive: zc_pool %d out of range "
+                       "(0 for no warm-up, else init = %d..1000000)",
+                       cfg->zc_pool, cfg->init);
+    if (cfg->zc_feature != 0 && cfg->zc_feature != 1)
+        return nc_fail(ctx, NC_ERR_INVAL, "predictive: zc_feature %d must be "
+                       "0 or 1", cfg->zc_feature);
     return NC_OK;
 }
 
@@ -166,6 +199,7 @@ typedef struct work {
     int64_t *cpar;
     double *Xc, *yc;
     scored *by_pred;
+    double *zc;             /* zero-cost scores (zc_feature) */
     aset told, seen;
     nc_predictor *pred;
 } work;
@@ -183,9 +217,57 @@ static void work_free(work *w)
     free(w->Xc);
     free(w->yc);
     free(w->by_pred);
+    free(w->zc);
     free(w->told.slot);
     free(w->seen.slot);
     nc_predictor_free(w->pred);
+}
+
+/* Zero-cost scores of a[0..n) from the attached scorer, checked against its
+ * contract. */
+static nc_status zc_scores(nc_ctx *ctx, const nc_strategy *s, const nc_arch *a,
+                           size_t n, double *out)
+{
+    if (!s->zc)
+        return nc_fail(ctx, NC_ERR_STATE, "predictive search: zc_pool or "
+                       "zc_feature is set but no zero-cost scorer is attached "
+                       "(nc_strategy_set_zc)");
+    if (n == 0)
+        return NC_OK;
+    nc_status st = s->zc(s->zc_user, ctx, a, n, out);
+    if (st)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        if (isnan(out[i]) || out[i] == INFINITY) {
+            char buf[NC_ARCH_STR_MAX];
+            s->sp->format(s->sp, &a[i], buf, sizeof buf);
+            return nc_fail(ctx, NC_ERR_NUMERIC, "predictive search: zero-cost "
+                           "score of %s is %g (a scorer gives finite values "
+                           "or -inf)", buf, out[i]);
+        }
+    return NC_OK;
+}
+
+static double zc_squash(double v)
+{
+    return v >= 0 ? log1p(v) : -log1p(-v);
+}
+
+/* Writes the feature column col (stride d) of n rows from zero-cost scores
+ * v, -inf at *floor; *floor is set from these rows if it is NaN (the
+ * training set), else used as given (the candidates). */
+static void zc_column(const double *v, size_t n, double *X, int d, int col,
+                      double *floor)
+{
+    if (isnan(*floor)) {
+        double lo = INFINITY;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(v[i]) && zc_squash(v[i]) < lo)
+                lo = zc_squash(v[i]);
+        *floor = isfinite(lo) ? lo - 1.0 : 0.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        X[i * (size_t)d + (size_t)col] = isfinite(v[i]) ? zc_squash(v[i]) : *floor;
 }
 
 static void encode_row(const nc_space *sp, const nc_arch *a, float *f,
@@ -204,8 +286,10 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
     const nc_space *sp = s->sp;
     const nc_strategy_cfg *cfg = &s->cfg;
     int64_t n = s->n_told;
-    int d = sp->n_features;
+    int d0 = sp->n_features, d = d0 + (cfg->zc_feature ? 1 : 0);
     size_t m = (size_t)cfg->candidates;
+    size_t nz = (size_t)n > m ? (size_t)n : m;
+    double zfloor = NAN;
     work w;
     memset(&w, 0, sizeof w);
     c->n_told = n;
@@ -220,7 +304,8 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
     w.Xc = malloc(m * (size_t)d * sizeof *w.Xc);
     w.yc = malloc(m * sizeof *w.yc);
     w.by_pred = malloc(m * sizeof *w.by_pred);
-    if (!w.told_arch || !w.by_fit || !w.par || !w.X || !w.y || !w.f ||
+    w.zc = cfg->zc_feature ? malloc(nz * sizeof *w.zc) : NULL;
+    if ((cfg->zc_feature && !w.zc) || !w.told_arch || !w.by_fit || !w.par || !w.X || !w.y || !w.f ||
         !w.cand || !w.cpar || !w.Xc || !w.yc || !w.by_pred ||
         aset_init(&w.told, sp, w.told_arch, (size_t)n) ||
         aset_init(&w.seen, sp, w.cand, m)) {
@@ -240,6 +325,14 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
         w.y[i] = isfinite(v) ? v : worst;
         w.by_fit[i] = (scored){ w.y[i], i };
         encode_row(sp, &s->told[i].arch, w.f, w.X + (size_t)i * (size_t)d);
+    }
+    if (cfg->zc_feature) {
+        nc_status zs = zc_scores(ctx, s, w.told_arch, (size_t)n, w.zc);
+        if (zs) {
+            work_free(&w);
+            return zs;
+        }
+        zc_column(w.zc, (size_t)n, w.X, d, d0, &zfloor);
     }
     nc_predictor_opts o = nc_predictor_defaults((nc_predictor_kind)cfg->predictor);
     o.seed = cfg->seed;
@@ -305,6 +398,13 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
         encode_row(sp, &a, w.f, w.Xc + nc * (size_t)d);
         nc++;
     }
+    if (nc > 0 && cfg->zc_feature) {
+        if ((st = zc_scores(ctx, s, w.cand, nc, w.zc))) {
+            work_free(&w);
+            return st;
+        }
+        zc_column(w.zc, nc, w.Xc, d, d0, &zfloor);
+    }
     if (nc > 0) {
         st = nc_predictor_predict(ctx, w.pred, w.Xc, nc, d, w.yc);
         if (st) {
@@ -345,24 +445,79 @@ static void random_untold(const nc_strategy *s, nc_rng *r, nc_proposal *out)
     out->origin = NC_ORIGIN_RANDOM;
 }
 
+/* The warm-up list: the cfg.init best-scored of up to cfg.zc_pool distinct
+ * draws of the warm-up stream (a space smaller than the pool gives what 20
+ * draws per slot find). */
+static nc_status make_warm(nc_ctx *ctx, const nc_strategy *s, pcache *c)
+{
+    const nc_space *sp = s->sp;
+    size_t pool = (size_t)s->cfg.zc_pool, n = 0;
+    nc_arch *a = malloc(pool * sizeof *a);
+    double *v = malloc(pool * sizeof *v);
+    scored *o = malloc(pool * sizeof *o);
+    aset seen = { 0 };
+    if (!a || !v || !o || aset_init(&seen, sp, a, pool)) {
+        free(a);
+        free(v);
+        free(o);
+        return nc_fail(ctx, NC_ERR_NOMEM, "predictive search: out of memory "
+                       "for a warm-up pool of %zu", pool);
+    }
+    nc_rng r = nc_rng_make(s->cfg.seed, NC_STREAM(NC_PURPOSE_WARMUP, 0));
+    for (size_t t = 0; t < 20 * pool && n < pool; t++) {
+        sp->sample(sp, &r, &a[n]);
+        n += (size_t)aset_add(&seen, (int64_t)n);
+    }
+    free(seen.slot);
+    nc_status st = zc_scores(ctx, s, a, n, v);
+    if (!st) {
+        for (size_t i = 0; i < n; i++)
+            o[i] = (scored){ v[i], (int64_t)i };
+        qsort(o, n, sizeof *o, by_value_desc);
+        c->n_warm = n < (size_t)s->cfg.init ? n : (size_t)s->cfg.init;
+        c->warm = malloc((c->n_warm ? c->n_warm : 1) * sizeof *c->warm);
+        if (!c->warm)
+            st = nc_fail(ctx, NC_ERR_NOMEM, "predictive search: out of memory");
+        for (size_t k = 0; !st && k < c->n_warm; k++)
+            c->warm[k] = a[o[k].i];
+        c->warm_made = !st;
+    }
+    free(a);
+    free(v);
+    free(o);
+    return st;
+}
+
 nc_status nc_predictive_ask(nc_ctx *ctx, nc_strategy *s, int64_t trial,
                             nc_rng *r, nc_proposal *out)
 {
     memset(out, 0, sizeof *out);
+    pcache *c = s->cache;
+    if (!c) {
+        s->cache = c = calloc(1, sizeof *c);
+        if (!c)
+            return nc_fail(ctx, NC_ERR_NOMEM, "predictive search: out of memory");
+        c->n_told = -1;
+    }
+    if (s->cfg.zc_pool > 0 && trial < s->cfg.init) {
+        nc_status st;
+        if (!c->warm_made && (st = make_warm(ctx, s, c)))
+            return st;
+        if ((uint64_t)trial < c->n_warm) {
+            out->arch = c->warm[trial];
+            out->origin = NC_ORIGIN_WARMUP;
+            return NC_OK;
+        }
+    }
     if (s->n_told < s->cfg.init) {
         random_untold(s, r, out);
         return NC_OK;
     }
-    pcache *c = s->cache;
-    if (!c || c->n_told != s->n_told) {
-        nc_predictive_cache_free(c);
-        s->cache = c = calloc(1, sizeof *c);
-        if (!c)
-            return nc_fail(ctx, NC_ERR_NOMEM, "predictive search: out of memory");
+    if (c->n_told != s->n_told) {
+        ranking_clear(c);
         nc_status st = rank_candidates(ctx, s, c);
         if (st) {
-            nc_predictive_cache_free(c);
-            s->cache = NULL;
+            ranking_clear(c);
             return st;
         }
     }

@@ -63,6 +63,12 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
     return NC_OK;
 }
 
+void nc_strategy_set_zc(nc_strategy *s, nc_zc_fn fn, void *user)
+{
+    s->zc = fn;
+    s->zc_user = user;
+}
+
 void nc_strategy_free(nc_strategy *s)
 {
     if (!s)

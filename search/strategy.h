@@ -47,7 +47,8 @@ typedef enum nc_origin {
     NC_ORIGIN_RANDOM = 0,
     NC_ORIGIN_MUTATION,
     NC_ORIGIN_CROSSOVER,
-    NC_ORIGIN_PREDICTED     /* the predictor's pick among many candidates */
+    NC_ORIGIN_PREDICTED,    /* the predictor's pick among many candidates */
+    NC_ORIGIN_WARMUP        /* among the zero-cost best of a random pool */
 } nc_origin;
 
 typedef struct nc_strategy_cfg {
@@ -82,6 +83,16 @@ typedef struct nc_strategy_cfg {
     int parents;
     int mutations;
     double random_frac;
+    /* Zero-cost help for predictive search; the scores come from the scorer
+     * attached with nc_strategy_set_zc. zc_pool > 0 (zero-cost warm-up): the
+     * first `init` trials are, in order, the `init` best-scored of up to
+     * zc_pool distinct uniform draws from the stream
+     * NC_STREAM(NC_PURPOSE_WARMUP, 0) (ties and -inf in draw order), instead
+     * of uniform draws. zc_feature 1: the predictor sees each
+     * architecture's score as one more feature, sign(s) log(1 + |s|), with
+     * -inf mapped one below the least finite value of the training set. */
+    int zc_pool;
+    int zc_feature;
 } nc_strategy_cfg;
 
 typedef struct nc_proposal {
@@ -93,17 +104,28 @@ typedef struct nc_proposal {
 
 typedef struct nc_strategy nc_strategy;
 
+/* Zero-cost scores of the n architectures a[0..n) into score[0..n): higher
+ * predicts better, -INFINITY for a degenerate net, never NaN. Must be a pure
+ * function of each architecture (same architecture, same score, whatever
+ * the batch), because a resumed campaign recomputes what it needs; scoring
+ * a batch lets the scorer spread it over threads. search/zc.h has one that
+ * builds each net and runs a data-free proxy; a benchmark can look scores up
+ * in a table. Returns a status with the reason in ctx. */
+typedef nc_status (*nc_zc_fn)(void *user, nc_ctx *ctx, const nc_arch *a,
+                              size_t n, double *score);
+
 /* The defaults of kind: seed 0, population 10, sample 3, crossover 0
  * (see results/search_nb201_tabular.md for how they were chosen); the
  * predictive settings ridge, init 20, candidates 200, parents 10, mutations 2,
- * random_frac 0.1 (results/search_nb201_predictive.md). */
+ * random_frac 0.1, no zero-cost help (results/search_nb201_predictive.md). */
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
 
 /* A strategy of kind over sp (which must outlive it). NC_ERR_INVAL for an
  * unknown kind or a config out of range (population 1..100000, sample
  * 1..population, crossover in [0, 1], n_obj 0..NC_MAX_OBJ; for the
  * predictive kind also a known predictor, init 2..100000, candidates
- * 1..100000, parents 1..10000, mutations 1..64, random_frac in [0, 1]);
+ * 1..100000, parents 1..10000, mutations 1..64, random_frac in [0, 1],
+ * zc_pool 0 or init..1000000, zc_feature 0 or 1);
  * *out is NULL on failure. */
 nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
                           const nc_space *sp, const nc_strategy_cfg *cfg,
@@ -111,6 +133,12 @@ nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
 
 /* Frees s; NULL is allowed. */
 void nc_strategy_free(nc_strategy *s);
+
+/* Attaches the zero-cost scorer that the config's zc_pool and zc_feature
+ * use (fn(user, ...)); user is borrowed and must outlive s. A strategy whose
+ * config asks for zero-cost scores fails its first ask that needs them with
+ * NC_ERR_STATE until one is attached. Attach before the first ask. */
+void nc_strategy_set_zc(nc_strategy *s, nc_zc_fn fn, void *user);
 
 /* The proposal for trial (>= 0), from the history told so far. Asking the
  * same trial twice with the same history gives the same proposal.

@@ -24,6 +24,8 @@ struct nc_strategy {
     void *cache;            /* a kind's memo of work derived from the
                              * history (predictive.c); never state of its
                              * own: dropping it changes no proposal */
+    nc_zc_fn zc;            /* zero-cost scorer, or NULL */
+    void *zc_user;
 };
 
 void nc_random_ask(nc_strategy *s, nc_rng *r, nc_proposal *out);

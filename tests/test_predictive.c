@@ -414,7 +414,7 @@ START_TEST(test_campaign_file)
         "\"strategy\":{\"kind\":\"predictive\",\"predictor\":\"forest\"},"
         "\"evaluator\":{\"kind\":\"table\",\"file\":\"x.csv\"},\"objectives\":"
         "[\"accuracy\"],\"budget\":10}", &c), NC_ERR_INVAL);
-    nc_test_expect_msg(&ctx, "'strategy.predictor': unknown name 'forest'");
+    nc_test_expect_msg(&ctx, "'strategy.predictor': unknown predictor 'forest'");
     ck_assert_int_eq(nc_campaign_cfg_from_json(&ctx, js, &c), NC_OK);
     c.pred.init = 1;
     ck_assert_int_eq(nc_campaign_cfg_validate(&ctx, &c), NC_ERR_RANGE);
