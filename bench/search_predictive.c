@@ -8,21 +8,30 @@
  * told architecture while an untold candidate remains; the others may).
  * Also prints the mean wall time of one predictive ask after the warm-up.
  *
- *     build/bench/search_predictive [csv] [seeds] [predictor] [init]
- *         [candidates] [parents] [mutations] [random_frac]
+ *     build/bench/search_predictive [--zc scores.csv] [--pool P] [csv] [seeds]
+ *         [predictor] [init] [candidates] [parents] [mutations] [random_frac]
  *     (defaults: ../shared/data/nb201/nb201.csv 100, then the strategy's
  *      defaults: ridge 20 200 10 2 0.1)
+ *
+ * --zc adds three rows of predictive search with zero-cost help (cfg.zc_pool
+ * = P, default 1000, and/or cfg.zc_feature), scoring architectures by the
+ * synflow column of a `nasc proxies --all` CSV (looked up by the official
+ * index; "-inf" for degenerate cells), the same scores the campaign's
+ * scorer (search/zc.c) computes on the C=16, N=5 net for 3x32x32 inputs.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include <string.h>
+
 #include "predictors/predictor.h"
 #include "search/strategy.h"
 #include "search/table.h"
+#include "supernet/nb201.h"
 
-enum { Q = 150, N_MARKS = 3, N_KINDS = 3 };
+enum { Q = 150, N_MARKS = 3, N_KINDS = 6, N_ARCH = 15625 };
 
 static double now_s(void)
 {
@@ -31,16 +40,73 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Zero-cost scores by official index, from a `nasc proxies --all` CSV. */
+static double *load_zc(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "search_predictive: cannot open %s\n", path);
+        return NULL;
+    }
+    double *v = malloc(N_ARCH * sizeof *v);
+    char line[4096];
+    int col = -1, n = 0;
+    if (!v || !fgets(line, sizeof line, f)) {
+        fclose(f);
+        free(v);
+        return NULL;
+    }
+    /* The synflow column's position in the header. */
+    int k = 0;
+    for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), k++)
+        if (!strcmp(tok, "synflow"))
+            col = k;
+    while (col >= 0 && fgets(line, sizeof line, f)) {
+        char *save = NULL, *tok = strtok_r(line, ",", &save);
+        int idx = tok ? atoi(tok) : -1;
+        for (k = 1; tok && k <= col; k++)
+            tok = strtok_r(NULL, ",", &save);
+        if (idx < 0 || idx >= N_ARCH || !tok)
+            break;
+        v[idx] = strtod(tok, NULL);     /* "-inf" parses as -INFINITY */
+        n++;
+    }
+    fclose(f);
+    if (col < 0 || n != N_ARCH) {
+        fprintf(stderr, "search_predictive: %s: need a synflow column and all "
+                "%d cells (got %d)\n", path, N_ARCH, n);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* nc_zc_fn over the loaded scores. */
+static nc_status zc_lookup(void *user, nc_ctx *ctx, const nc_arch *a, size_t n,
+                           double *score)
+{
+    const double *v = user;
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        nc_nb201_arch b;
+        memcpy(b.op, a[i].g, NC_NB201_N_EDGES);
+        score[i] = v[nc_nb201_index(&b)];
+    }
+    return NC_OK;
+}
+
 /* One campaign of Q queries; rep[i] is the test accuracy of the
  * best-by-valid architecture after query i; *ask_s accumulates the time
  * spent in asks after the first `warm` trials. */
 static int campaign(nc_ctx *ctx, const nc_table *t, const nc_space *sp,
                     nc_strategy_kind kind, const nc_strategy_cfg *cfg,
-                    double *rep, int warm, double *ask_s)
+                    double *zc, double *rep, int warm, double *ask_s)
 {
     nc_strategy *s;
     if (nc_strategy_new(ctx, kind, sp, cfg, &s))
         return -1;
+    if (zc)
+        nc_strategy_set_zc(s, zc_lookup, zc);
     double best_v = -INFINITY, best_t = 0;
     for (int i = 0; i < Q; i++) {
         nc_proposal p;
@@ -68,6 +134,16 @@ static int campaign(nc_ctx *ctx, const nc_table *t, const nc_space *sp,
 
 int main(int argc, char **argv)
 {
+    const char *zc_path = NULL;
+    int pool = 1000;
+    while (argc > 2 && (!strcmp(argv[1], "--zc") || !strcmp(argv[1], "--pool"))) {
+        if (!strcmp(argv[1], "--zc"))
+            zc_path = argv[2];
+        else
+            pool = atoi(argv[2]);
+        argc -= 2;
+        argv += 2;
+    }
     const char *path = argc > 1 ? argv[1] : "../shared/data/nb201/nb201.csv";
     int seeds = argc > 2 ? atoi(argv[2]) : 100;
     nc_ctx ctx;
@@ -91,8 +167,12 @@ int main(int argc, char **argv)
         pc.mutations = atoi(argv[7]);
     if (argc > 8)
         pc.random_frac = atof(argv[8]);
+    double *zc = NULL;
+    if (zc_path && !(zc = load_zc(zc_path)))
+        return 1;
     if (seeds < 1 || seeds > 100000) {
-        fprintf(stderr, "usage: search_predictive [csv] [seeds] [predictor] "
+        fprintf(stderr, "usage: search_predictive [--zc scores.csv] [--pool P] "
+                        "[csv] [seeds] [predictor] "
                         "[init] [candidates] [parents] [mutations] "
                         "[random_frac]\n");
         return 2;
@@ -106,19 +186,28 @@ int main(int argc, char **argv)
     double opt_v, opt_t;
     nc_table_best(t, NULL, &opt_v, &opt_t);
     const int marks[N_MARKS] = { 50, 100, 150 };
-    const char *names[N_KINDS] = { "random", "evolution", "predictive" };
+    char zname[3][64];
+    snprintf(zname[0], sizeof zname[0], "predictive + zc warm-up (pool %d)", pool);
+    snprintf(zname[1], sizeof zname[1], "predictive + zc feature");
+    snprintf(zname[2], sizeof zname[2], "predictive + zc warm-up + feature");
+    const char *names[N_KINDS] = { "random", "evolution", "predictive",
+                                   zname[0], zname[1], zname[2] };
     const nc_strategy_kind kinds[N_KINDS] = { NC_STRATEGY_RANDOM,
-        NC_STRATEGY_EVOLUTION, NC_STRATEGY_PREDICTIVE };
+        NC_STRATEGY_EVOLUTION, NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE,
+        NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE };
+    const int n_kinds = zc ? N_KINDS : 3;
     nc_strategy_cfg ec = nc_strategy_defaults(NC_STRATEGY_EVOLUTION);
     double rep[Q], sum[N_KINDS][N_MARKS] = { { 0 } },
            sq[N_KINDS][N_MARKS] = { { 0 } }, ask_s = 0, t0 = now_s();
-    for (int k = 0; k < N_KINDS; k++)
+    for (int k = 0; k < n_kinds; k++)
         for (int sd = 1; sd <= seeds; sd++) {
-            nc_strategy_cfg cfg = k == 2 ? pc : ec;
+            nc_strategy_cfg cfg = k >= 2 ? pc : ec;
             cfg.seed = (uint64_t)sd;
+            cfg.zc_pool = k == 3 || k == 5 ? pool : 0;
+            cfg.zc_feature = k == 4 || k == 5;
             double dummy = 0;
-            if (campaign(&ctx, t, sp, kinds[k], &cfg, rep, pc.init,
-                         k == 2 ? &ask_s : &dummy)) {
+            if (campaign(&ctx, t, sp, kinds[k], &cfg, k >= 3 ? zc : NULL, rep,
+                         pc.init, k == 2 ? &ask_s : &dummy)) {
                 fprintf(stderr, "search_predictive: %s\n", ctx.msg);
                 return 1;
             }
@@ -137,7 +226,7 @@ int main(int argc, char **argv)
     printf("| strategy | %d queries | %d queries | %d queries |\n", marks[0],
            marks[1], marks[2]);
     printf("| --- | --- | --- | --- |\n");
-    for (int k = 0; k < N_KINDS; k++) {
+    for (int k = 0; k < n_kinds; k++) {
         printf("| %s |", names[k]);
         for (int m = 0; m < N_MARKS; m++) {
             double mean = sum[k][m] / seeds;
@@ -150,5 +239,6 @@ int main(int argc, char **argv)
     printf("predictive ask after the warm-up: %.2f ms mean; total %.1f s\n",
            1e3 * ask_s / ((double)seeds * (Q - pc.init)), now_s() - t0);
     nc_table_free(t);
+    free(zc);
     return 0;
 }
