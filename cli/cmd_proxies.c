@@ -33,7 +33,7 @@ static const char CMD[] = "proxies";
 enum {
     OPT_SPACE = 256, OPT_PROXY, OPT_ARCHS, OPT_ALL, OPT_SAMPLE, OPT_SEED,
     OPT_DATASET, OPT_DATA_DIR, OPT_BATCH, OPT_NB201_C, OPT_NB201_N,
-    OPT_WORKERS, OPT_MEAN_RANK_OF, OPT_OUT, OPT_JSON
+    OPT_WORKERS, OPT_MEAN_RANK_OF, OPT_OUT, OPT_JSON, OPT_LAYERS
 };
 
 static const struct option LONGOPTS[] = {
@@ -52,11 +52,13 @@ static const struct option LONGOPTS[] = {
     { "mean-rank-of", required_argument, NULL, OPT_MEAN_RANK_OF },
     { "out", required_argument, NULL, OPT_OUT },
     { "json", no_argument, NULL, OPT_JSON },
+    { "layers", no_argument, NULL, OPT_LAYERS },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
 
-enum { MAX_COLS = 16, N_CLASSES = 10, MAX_ARCHS = 10000000, MAX_BATCH = 1024 };
+enum { MAX_COLS = 16, N_CLASSES = 10, MAX_ARCHS = 10000000, MAX_BATCH = 1024,
+       N_SLOTS = NC_PROXY_NB201_SLOTS };
 
 void nc_cli_proxies_help(FILE *f)
 {
@@ -112,10 +114,18 @@ void nc_cli_proxies_help(FILE *f)
         "  --workers W         worker threads, one architecture each at a time\n"
         "                      (default 1); the CSV does not depend on W\n"
         "  --mean-rank-of LIST the proxies mean_rank averages over\n"
+        "  --layers            (nb201 only) also write synflow split by layer\n"
+        "                      slot, columns synflow_l0..synflow_l21 after the\n"
+        "                      proxies: 0 stem; 1 + 6s + e edge e of the cells\n"
+        "                      of stage s (summed over the stage's cells); 19,\n"
+        "                      20 the reductions; 21 the classifier. They sum\n"
+        "                      to synflow; a degenerate net's are its raw\n"
+        "                      values (0), with 'synflow_layers' in flags.\n"
         "  --out FILE          the CSV to write (required)\n"
         "  --json              end stdout with one JSON line: out, space,\n"
         "                      archs, columns, dataset, batch, workers, seed,\n"
-        "                      seconds, degenerate (count per column)\n"
+        "                      seconds, degenerate (count per column), layers\n"
+        "                      (slot columns written: 22 with --layers, else 0)\n"
         "  -h, --help          show this help\n"
         "\n"
         "Exit status:\n%s",
@@ -125,7 +135,7 @@ void nc_cli_proxies_help(FILE *f)
 typedef struct opts {
     char space[32], proxy[512], dataset[32], mean_of[512];
     const char *archs, *data_dir, *out;
-    int all, sample, batch, c, n, workers, json, set_nb201;
+    int all, sample, batch, c, n, workers, json, set_nb201, layers;
     uint64_t seed;
 } opts;
 
@@ -189,6 +199,7 @@ static int parse_args(int argc, char **argv, opts *o, int *done)
             r = nc_cli_parse_int(CMD, "--workers", optarg, 1, 1024, &o->workers);
             break;
         case OPT_JSON: o->json = 1; break;
+        case OPT_LAYERS: o->layers = 1; break;
         case 'h':
             nc_cli_proxies_help(stdout);
             *done = 1;
@@ -543,6 +554,8 @@ typedef struct work {
     nc_proxy_batch batch[MAX_COLS];   /* per base column; n 0 if unused */
     double *score;                    /* score[c * n + i] */
     unsigned char *degen;             /* degen[c * n + i] */
+    double *layer;                    /* --layers: layer[i * N_SLOTS + t] */
+    unsigned char *layer_degen;       /* --layers: per architecture */
     atomic_int next, stop, done;
     pthread_mutex_t mu;
     nc_ctx err;                       /* the first failure */
@@ -581,10 +594,21 @@ static nc_status score_one(nc_ctx *ctx, work *w, int i)
         st = yout < 0 ? (ctx->status ? ctx->status : NC_ERR_INVAL)
                       : nc_net_finalize(ctx, net, yout, p->n_max);
     }
+    /* The split gives synflow's own result bit for bit (proxy.h), so a
+     * synflow column reuses it instead of a second pass. */
+    nc_proxy_result syn = { 0, 0, 0 };
+    if (!st && w->layer) {
+        st = nc_proxy_synflow_tags(ctx, net, w->o->seed, N_SLOTS,
+                                   w->layer + (size_t)i * N_SLOTS, &syn);
+        if (!st)
+            w->layer_degen[i] = (syn.flags & NC_PROXY_DEGENERATE) != 0;
+    }
     for (int c = 0; !st && c < p->n_base; c++) {
-        nc_proxy_result r;
-        st = nc_proxy_score(ctx, p->col[c], net,
-                            w->batch[c].n ? &w->batch[c] : NULL, w->o->seed, &r);
+        nc_proxy_result r = syn;
+        if (!w->layer || strcmp(p->col[c], "synflow"))
+            st = nc_proxy_score(ctx, p->col[c], net,
+                                w->batch[c].n ? &w->batch[c] : NULL,
+                                w->o->seed, &r);
         if (!st) {
             w->score[(size_t)c * w->n + i] = r.score;
             w->degen[(size_t)c * w->n + i] =
@@ -671,6 +695,8 @@ static nc_status write_csv(nc_ctx *ctx, const work *w, FILE *f)
     fputs("index,arch", f);
     for (int c = 0; c < p->n_cols; c++)
         fprintf(f, ",%s", p->col[c]);
+    for (int t = 0; w->layer && t < N_SLOTS; t++)
+        fprintf(f, ",synflow_l%d", t);
     fputs(",flags\n", f);
     for (int i = 0; i < w->n; i++) {
         char s[NC_ARCH_STR_MAX];
@@ -695,6 +721,8 @@ static nc_status write_csv(nc_ctx *ctx, const work *w, FILE *f)
         }
         for (int c = 0; c < p->n_cols; c++)
             put_score(f, w->score[(size_t)c * w->n + i]);
+        for (int t = 0; w->layer && t < N_SLOTS; t++)
+            put_score(f, w->layer[(size_t)i * N_SLOTS + t]);
         fputc(',', f);
         int first = 1;
         for (int c = 0; c < p->n_base; c++)
@@ -702,6 +730,8 @@ static nc_status write_csv(nc_ctx *ctx, const work *w, FILE *f)
                 fprintf(f, "%s%s", first ? "degenerate:" : ";", p->col[c]);
                 first = 0;
             }
+        if (w->layer && w->layer_degen[i])
+            fprintf(f, "%ssynflow_layers", first ? "degenerate:" : ";");
         fputc('\n', f);
     }
     if (fflush(f) || ferror(f))
@@ -740,6 +770,7 @@ static int print(const opts *o, const work *w, double secs)
             cJSON_AddNumberToObject(j, "workers", o->workers);
             cJSON_AddNumberToObject(j, "seed", (double)o->seed);
             cJSON_AddNumberToObject(j, "seconds", secs);
+            cJSON_AddNumberToObject(j, "layers", w->layer ? N_SLOTS : 0);
         }
         return nc_cli_print_json(j);
     }
@@ -776,6 +807,9 @@ int nc_cli_proxies(int argc, char **argv)
     if (o.set_nb201 && !nb201)
         return nc_cli_usage(CMD, "--nb201-c and --nb201-n apply to --space "
                             "nb201 only");
+    if (o.layers && !nb201)
+        return nc_cli_usage(CMD, "--layers: space %s has no layer slots (only "
+                            "nb201 does)", sp->name);
     nc_shape in = nb201 ? (nc_shape){ 3, 32, 32 } : (nc_shape){ 1, 28, 28 };
     nc_ctx ctx;
     nc_ctx_init(&ctx);
@@ -824,7 +858,11 @@ int nc_cli_proxies(int argc, char **argv)
     if (!st) {
         w.score = malloc((size_t)p.n_cols * w.n * sizeof *w.score);
         w.degen = calloc((size_t)p.n_cols * w.n, 1);
-        if (!w.score || !w.degen)
+        if (o.layers) {
+            w.layer = calloc((size_t)w.n * N_SLOTS, sizeof *w.layer);
+            w.layer_degen = calloc((size_t)w.n, 1);
+        }
+        if (!w.score || !w.degen || (o.layers && (!w.layer || !w.layer_degen)))
             st = nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
     }
     double t0 = now();
@@ -858,6 +896,8 @@ int nc_cli_proxies(int argc, char **argv)
     free(archs);
     free(w.score);
     free(w.degen);
+    free(w.layer);
+    free(w.layer_degen);
     pthread_mutex_destroy(&w.mu);
     return r;
 }

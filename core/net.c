@@ -76,6 +76,7 @@ typedef struct nc_node {
                                 (recomputed by every forward) */
     int live;                /* the last forward ran this node */
     int grad;                /* the backward of the last forward runs it */
+    int tag;                 /* the builder's label (nc_net_set_tag), -1 */
 } nc_node;
 
 struct nc_net {
@@ -143,6 +144,7 @@ static int net_push(nc_ctx *ctx, nc_net *net, nc_op_kind k, const nc_attr *a,
     for (int i = 0; i < n_in; i++)
         nd->in[i] = in[i];
     nd->out = out;
+    nd->tag = -1;
     return net->n_nodes++;
 }
 
@@ -733,6 +735,15 @@ nc_status nc_net_node(const nc_net *net, int i, nc_net_node_info *info)
     info->n_w = nd->n_w;
     info->s_off = nd->s_off;
     info->n_s = nd->n_s;
+    info->tag = nd->tag;
+    return NC_OK;
+}
+
+nc_status nc_net_set_tag(nc_net *net, int i, int tag)
+{
+    if (!net || i < 0 || i >= net->n_nodes)
+        return NC_ERR_RANGE;
+    net->nodes[i].tag = tag;
     return NC_OK;
 }
 

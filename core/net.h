@@ -139,10 +139,19 @@ typedef struct nc_net_node_info {
     nc_shape out;
     size_t w_off, n_w;          /* parameters (0 before finalize) */
     size_t s_off, n_s;          /* state, e.g. BN running mean then var */
+    int tag;                    /* nc_net_set_tag's label, -1 if none */
 } nc_net_node_info;
 
 /* Fills *info for node i (0..nc_net_n_nodes-1); NC_ERR_RANGE otherwise. */
 nc_status nc_net_node(const nc_net *net, int i, nc_net_node_info *info);
+
+/* Labels node i with an integer of the builder's choosing; every node
+ * starts at -1. The net never reads tags: they only let measurements name
+ * parts of a net across architectures (supernet/nb201.c tags the NB201
+ * network's layers with their slot, which per-layer proxies sum over;
+ * predictors/proxy.h). Allowed before and after finalize. NC_ERR_RANGE if
+ * i is not a node (nothing changes). */
+nc_status nc_net_set_tag(nc_net *net, int i, int tag);
 
 /* Sets the running-statistics momentum of every batch-norm node (PyTorch
  * meaning; must be in (0, 1]). BN recalibration uses 1/(t+1) at batch t,

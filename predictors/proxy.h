@@ -150,4 +150,48 @@ nc_status nc_proxy_score(nc_ctx *ctx, const char *name, nc_net *net,
                          const nc_proxy_batch *batch, uint64_t seed,
                          nc_proxy_result *out);
 
+/* ---- synflow per layer (ParZC's statistics, predictors/parzc.h) ----
+ *
+ * synflow is a sum over weights, so it splits exactly by the layer each
+ * weight belongs to. Layers are named by node tags (nc_net_set_tag), which
+ * the builder sets; for a per-layer value to mean the same thing across
+ * architectures the tags must name fixed positions. The NB201 builder
+ * (supernet/nb201.c) tags its network with these 22 slots:
+ *
+ *   0        stem conv 3x3
+ *   1 + 6s + e   edge e (nb201.h order) of the cells of stage s (0..2),
+ *            summed over the stage's N cells; 0 when the op has no weights
+ *            (none, skip_connect, avg_pool_3x3) or its weights get no
+ *            gradient (an edge whose output reaches nothing)
+ *   19, 20   the reduction blocks (both 3x3 convs and the 1x1 shortcut)
+ *   21       the classifier (the head's linear layer; its BN has no W)
+ *
+ * The numbers are duplicated here because nb201.h does not export them;
+ * tests/test_parzc.c checks they match the builder's tags.
+ */
+enum {
+    NC_PROXY_NB201_SLOTS = 22,
+    NC_PROXY_NB201_SLOT_STEM = 0,
+    NC_PROXY_NB201_SLOT_EDGE0 = 1,   /* + 6 * stage + edge */
+    NC_PROXY_NB201_SLOT_RED1 = 19,
+    NC_PROXY_NB201_SLOT_RED2 = 20,
+    NC_PROXY_NB201_SLOT_HEAD = 21
+};
+
+/* synflow split by node tag. *out gets exactly (bit for bit) what
+ * nc_proxy_score(ctx, "synflow", net, NULL, seed, out) gives, and sums[t]
+ * (t = 0..n_tags-1) the part of out->raw that comes from the W of nodes
+ * tagged t: the same |w * dR/dw| terms under the same power-of-two
+ * scaling, so when every conv/linear node has a tag in range the sums add
+ * up to out->raw (to double rounding of the order of addition, about
+ * 1e-15 relative). Weights of nodes tagged outside 0..n_tags-1 count in
+ * out->raw only. For a degenerate net *out is as nc_proxy_score's (-inf,
+ * NC_PROXY_DEGENERATE) and sums hold the definition's values, 0 when
+ * nothing reaches the logits. The caller owns sums (n_tags doubles).
+ * Same initialize-and-restore contract and errors as nc_proxy_score, plus
+ * NC_ERR_INVAL for n_tags < 1 or sums NULL; on error *out and sums are
+ * untouched. */
+nc_status nc_proxy_synflow_tags(nc_ctx *ctx, nc_net *net, uint64_t seed,
+                                int n_tags, double *sums, nc_proxy_result *out);
+
 #endif

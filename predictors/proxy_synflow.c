@@ -1,7 +1,7 @@
 /*
  * proxy_synflow.c — synflow (Tanaka et al. 2020) as zero-cost-nas computes
  * it, in float with exact power-of-two scaling instead of double (why and
- * how: predictors/proxy.h).
+ * how: predictors/proxy.h), whole or split by node tag.
  */
 #include "predictors/proxy_int.h"
 
@@ -45,10 +45,13 @@ static void syn_linearize(nc_net *net, int log2c)
     }
 }
 
-nc_status nc_proxy_synflow(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
-                           double *raw)
+/* synflow into *raw and, when tsum is not NULL, its split by node tag
+ * into tsum[0..n_tags) (nc_proxy_synflow_tags). The total is accumulated
+ * term by term exactly as without the split, so it does not depend on
+ * whether the split is asked for. */
+static nc_status syn_run(nc_ctx *ctx, nc_net *net, int n_tags, double *tsum,
+                         double *raw)
 {
-    (void)b;
     size_t np = nc_net_n_params(net);
     nc_shape s = nc_net_input_shape(net);
     size_t d = nc_shape_size(s);
@@ -87,6 +90,8 @@ nc_status nc_proxy_synflow(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
     }
     if (r == 0) {
         *raw = 0; /* nothing reaches the logits: every product is zero */
+        for (int t = 0; tsum && t < n_tags; t++)
+            tsum[t] = 0;
         goto done;
     }
     /* Seed dR/dz = 2^-e with r = m 2^e, so that the product of activation
@@ -101,15 +106,31 @@ nc_status nc_proxy_synflow(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
     const float *w = nc_net_params(net), *g = nc_net_grads(net);
     double sum = 0;
     size_t off, len;
-    for (int i = 0; i < nc_net_n_nodes(net); i++)
-        if (nc_proxy_weights(net, i, &off, &len))
-            for (size_t k = off; k < off + len; k++)
-                sum += fabs((double)w[k] * g[k]);
+    for (int t = 0; tsum && t < n_tags; t++)
+        tsum[t] = 0;
+    for (int i = 0; i < nc_net_n_nodes(net); i++) {
+        if (!nc_proxy_weights(net, i, &off, &len))
+            continue;
+        int tag = -1;
+        if (tsum) {
+            nc_net_node_info in;
+            nc_net_node(net, i, &in);
+            tag = in.tag >= 0 && in.tag < n_tags ? in.tag : -1;
+        }
+        for (size_t k = off; k < off + len; k++) {
+            double v = fabs((double)w[k] * g[k]);
+            sum += v;
+            if (tag >= 0)
+                tsum[tag] += v;
+        }
+    }
     if (!isfinite(sum)) {
         st = nc_fail(ctx, NC_ERR_NUMERIC, "gradients overflow float range");
         goto done;
     }
     *raw = ldexp(sum, -log2c + e);   /* divide by c d = 2^(log2c - e) */
+    for (int t = 0; tsum && t < n_tags; t++)
+        tsum[t] = ldexp(tsum[t], -log2c + e);
 done:
     if (w0)
         memcpy(nc_net_params(net), w0, np * sizeof(float));
@@ -117,4 +138,60 @@ done:
     free(dout);
     free(w0);
     return st;
+}
+
+nc_status nc_proxy_synflow(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
+                           double *raw)
+{
+    (void)b;
+    return syn_run(ctx, net, 0, NULL, raw);
+}
+
+/* The same steps as nc_proxy_score's (proxy.c) for a non-structural proxy:
+ * check, keep, initialize, score, restore, degenerate rule; so *out is
+ * what that call gives. */
+nc_status nc_proxy_synflow_tags(nc_ctx *ctx, nc_net *net, uint64_t seed,
+                                int n_tags, double *sums, nc_proxy_result *out)
+{
+    if (n_tags < 1 || !sums)
+        return nc_fail(ctx, NC_ERR_INVAL, "proxy synflow per tag: need at "
+                       "least one tag and an output array (got %d, %s)",
+                       n_tags, sums ? "an array" : "NULL");
+    if (nc_net_output_node(net) < 0)
+        return nc_fail(ctx, NC_ERR_STATE, "proxy synflow: the net is not "
+                       "finalized");
+    size_t np = nc_net_n_params(net), ns = nc_net_n_state(net);
+    float *keep_w = malloc((np + 1) * sizeof(float));
+    float *keep_s = malloc((ns + 1) * sizeof(float));
+    double *t = malloc((size_t)n_tags * sizeof(double));
+    if (!keep_w || !keep_s || !t) {
+        free(keep_w);
+        free(keep_s);
+        free(t);
+        return nc_fail(ctx, NC_ERR_NOMEM, "proxy synflow: out of memory");
+    }
+    memcpy(keep_w, nc_net_params(net), np * sizeof(float));
+    memcpy(keep_s, nc_net_state(net), ns * sizeof(float));
+    nc_proxy_result res = { 0, 0, 0 };
+    nc_status st = nc_net_init_params(net, seed);
+    if (!st)
+        st = syn_run(ctx, net, n_tags, t, &res.raw);
+    memcpy(nc_net_params(net), keep_w, np * sizeof(float));
+    memcpy(nc_net_state(net), keep_s, ns * sizeof(float));
+    free(keep_w);
+    free(keep_s);
+    if (st) {
+        free(t);
+        nc_ctx_prefix(ctx, "proxy synflow");
+        return st;
+    }
+    res.score = res.raw;
+    if (nc_net_input_reaches_output(net) == 0 || isnan(res.raw)) {
+        res.score = -INFINITY;
+        res.flags |= NC_PROXY_DEGENERATE;
+    }
+    memcpy(sums, t, (size_t)n_tags * sizeof(double));
+    free(t);
+    *out = res;
+    return NC_OK;
 }

@@ -345,7 +345,28 @@ nc_status nc_nb201_from_index(int index, nc_nb201_arch *out)
  *
  * Follows NB201's TinyNetwork (xautodl/models/cell_infers/tiny_network.py)
  * with InferCell cells and ResNetBasicblock reductions.
+ *
+ * Nodes get slot tags (nc_net_set_tag), so that per-layer measurements
+ * mean the same thing across architectures: 0 the stem (conv, BN); 1 + 6s
+ * + e the nodes of edge e (nb201.h order) in the cells of stage s (0..2),
+ * summed over the stage's N cells; 19 and 20 the two reduction blocks; 21
+ * the head (BN, ReLU, pool, classifier). Nodes that belong to a cell node
+ * rather than an edge (sums, zeros) keep -1, as do the nodes of cells made
+ * by another cell builder (the supernet's). predictors/proxy.h names these
+ * numbers (NC_PROXY_NB201_SLOT_*) and tests/test_parzc.c checks the two
+ * agree.
  */
+
+enum { SLOT_STEM = 0, SLOT_EDGE0 = 1, SLOT_RED1 = 19, SLOT_RED2 = 20,
+       SLOT_HEAD = 21 };
+
+/* Tags the nodes from `first` to the last one added (what a builder call
+ * just made). */
+static void tag_range(nc_net *net, int first, int tag)
+{
+    for (int i = first; i < nc_net_n_nodes(net); i++)
+        nc_net_set_tag(net, i, tag);
+}
 
 /* conv kxk (no bias, "same" padding) -> BN(affine), on an input that has
  * already been through ReLU. */
@@ -362,7 +383,9 @@ static int relu_conv_bn(nc_ctx *ctx, nc_net *net, int x, int cout, int k,
     return conv_bn(ctx, net, nc_net_relu(ctx, net, x), cout, k, stride);
 }
 
-static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C)
+/* slot0: the tag of edge 0 of this cell's stage (edge e gets slot0 + e). */
+static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C,
+                int slot0)
 {
     int node[4] = { x, -1, -1, -1 };
     /* Every conv edge leaving a node starts with ReLU of that node: compute
@@ -373,6 +396,9 @@ static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C)
         int terms[3], nt = 0;
         for (int from = 0; from < to; from++, e++) {
             int in = node[from];
+            /* A ReLU shared by several edges is tagged with the first; it
+             * has no weights, so no per-slot sum sees the difference. */
+            int first = nc_net_n_nodes(net);
             int conv = a->op[e] == NC_NB201_CONV1X1 || a->op[e] == NC_NB201_CONV3X3;
             if (conv && relu[from] < 0)
                 relu[from] = nc_net_relu(ctx, net, in);
@@ -393,6 +419,7 @@ static int cell(nc_ctx *ctx, nc_net *net, int x, const nc_nb201_arch *a, int C)
                 terms[nt++] = nc_net_avgpool(ctx, net, in, 3, 1, 1, 0);
                 break;
             }
+            tag_range(net, first, slot0 + e);
         }
         if (nt == 0)
             /* Every input is `none`: the node is zeros, shaped like the cell
@@ -418,9 +445,18 @@ static int reduction(nc_ctx *ctx, nc_net *net, int x, int cout)
     return nc_net_sum(ctx, net, 2, t);
 }
 
+/* What nc_nb201_build hands its cell builder: the architecture, and the
+ * first stage's width, from which a cell's width tells its stage. */
+typedef struct plain_ud {
+    const nc_nb201_arch *a;
+    int C;
+} plain_ud;
+
 static int plain_cell(nc_ctx *ctx, nc_net *net, int x, int C, void *ud)
 {
-    return cell(ctx, net, x, ud, C);
+    const plain_ud *u = ud;
+    int stage = C == u->C ? 0 : C == 2 * u->C ? 1 : 2;
+    return cell(ctx, net, x, u->a, C, SLOT_EDGE0 + NC_NB201_N_EDGES * stage);
 }
 
 int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
@@ -437,8 +473,9 @@ int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
                 "range (0..%d)", NC_NB201_N_OPS - 1);
         return -1;
     }
+    plain_ud u = { a, C };
     return nc_nb201_build_skeleton(ctx, net, input_node, C, N, n_classes,
-                                   plain_cell, (void *)a);
+                                   plain_cell, &u);
 }
 
 int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
@@ -468,17 +505,24 @@ int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
             return -1;
         }
     }
+    int first = nc_net_n_nodes(net);
     int h = nc_net_conv(ctx, net, input_node, C, 3, 1, 1, 1, 0);
     h = nc_net_bn(ctx, net, h, 1);
+    tag_range(net, first, SLOT_STEM);
     for (int stage = 0, c = C; stage < 3; stage++, c *= 2) {
-        if (stage > 0)
+        if (stage > 0) {
+            first = nc_net_n_nodes(net);
             h = reduction(ctx, net, h, c);
+            tag_range(net, first, stage == 1 ? SLOT_RED1 : SLOT_RED2);
+        }
         for (int i = 0; i < N && h >= 0; i++)
             h = cell_fn(ctx, net, h, c, ud);
     }
+    first = nc_net_n_nodes(net);
     h = nc_net_relu(ctx, net, nc_net_bn(ctx, net, h, 1));
     h = nc_net_gap(ctx, net, h);
     h = nc_net_linear(ctx, net, h, n_classes, 1);
+    tag_range(net, first, SLOT_HEAD);
     if (h < 0)
         nc_ctx_prefix(ctx, "nb201");
     return h;
