@@ -77,6 +77,9 @@ typedef struct nc_node {
     int live;                /* the last forward ran this node */
     int grad;                /* the backward of the last forward runs it */
     int tag;                 /* the builder's label (nc_net_set_tag), -1 */
+    float *gate;             /* relu: frozen input (nc_net_relu_freeze), or
+                                NULL; owned, n_gate floats */
+    int n_gate;              /* batch size the gates were taken at */
 } nc_node;
 
 struct nc_net {
@@ -112,6 +115,7 @@ void nc_net_free(nc_net *net)
 {
     if (!net)
         return;
+    nc_net_relu_thaw(net);
     free(net->nodes);
     free(net->params);
     free(net->grads);
@@ -496,6 +500,7 @@ static void net_exec(nc_net *net, const nc_node *nd, nc_exec *e, int n, int trai
     e->work = net->work;
     e->n_work = net->n_work;
     e->labels = net->last_labels;
+    e->gate = nd->gate;
 }
 
 /* Marks the nodes the value of node `last` depends on in the current
@@ -550,6 +555,10 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
                 return nc_fail(ctx, NC_ERR_RANGE, "net: label %d of sample %d "
                                "outside 0..%d", (int)labels[i], i, nc - 1);
     }
+    int frozen = nc_net_relu_frozen_n(net);
+    if (frozen && n != frozen)
+        return nc_fail(ctx, NC_ERR_STATE, "net: ReLUs are frozen at batch %d, "
+                       "forward of %d", frozen, n);
     net_rebind(net);
     net->last_n = n;
     net->last_train = train;
@@ -668,6 +677,49 @@ nc_status nc_net_backward_from(nc_ctx *ctx, nc_net *net, const float *dout)
     memcpy(on->dy, dout, (size_t)n * nc_shape_size(on->out) * sizeof(float));
     net_backward_run(net, net->output, n);
     return NC_OK;
+}
+
+nc_status nc_net_relu_freeze(nc_ctx *ctx, nc_net *net)
+{
+    if (!net->finalized || net->last_n < 1)
+        return nc_fail(ctx, NC_ERR_STATE, "net: relu_freeze needs a forward "
+                       "first");
+    nc_net_relu_thaw(net);
+    int n = net->last_n;
+    for (int i = 1; i < net->n_nodes; i++) {
+        nc_node *nd = &net->nodes[i];
+        if (nd->kind != NC_OP_RELU || !nd->live)
+            continue;
+        size_t m = (size_t)n * nc_shape_size(nd->out);
+        nd->gate = malloc(m * sizeof *nd->gate);
+        if (!nd->gate) {
+            nc_net_relu_thaw(net);
+            return nc_fail(ctx, NC_ERR_NOMEM, "net: out of memory for relu "
+                           "gates");
+        }
+        memcpy(nd->gate, net->nodes[nd->in[0]].y, m * sizeof *nd->gate);
+        nd->n_gate = n;
+    }
+    return NC_OK;
+}
+
+int nc_net_relu_frozen_n(const nc_net *net)
+{
+    for (int i = 1; i < net->n_nodes; i++)
+        if (net->nodes[i].gate)
+            return net->nodes[i].n_gate;
+    return 0;
+}
+
+void nc_net_relu_thaw(nc_net *net)
+{
+    if (!net)
+        return;
+    for (int i = 0; i < net->n_nodes; i++) {
+        free(net->nodes[i].gate);
+        net->nodes[i].gate = NULL;
+        net->nodes[i].n_gate = 0;
+    }
 }
 
 const float *nc_net_logits(const nc_net *net)

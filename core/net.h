@@ -205,6 +205,22 @@ const float *nc_net_node_grad(const nc_net *net, int i);
  * without a forward, NC_ERR_INVAL if dout is NULL. */
 nc_status nc_net_backward_from(nc_ctx *ctx, nc_net *net, const float *dout);
 
+/* Freezes every ReLU's on/off pattern at the last forward: until
+ * nc_net_relu_thaw, each ReLU passes x where its input at that forward was
+ * > 0 and blocks it elsewhere, in forward and backward, so the net is
+ * smooth in its weights around that point. This is how a second-order
+ * proxy (grasp's Hessian-gradient product) gets the derivative autograd's
+ * double backward computes: by differences of gradients with the pattern
+ * fixed, instead of differences that jump wherever a unit flips. While
+ * frozen, forwards must use the same batch size (NC_ERR_STATE otherwise).
+ * Errors: NC_ERR_STATE without a forward, NC_ERR_NOMEM (then nothing is
+ * frozen). The gates are owned by the net; nc_net_free thaws. */
+nc_status nc_net_relu_freeze(nc_ctx *ctx, nc_net *net);
+/* Back to plain ReLUs; frees the gates. NULL and an unfrozen net are fine. */
+void nc_net_relu_thaw(nc_net *net);
+/* The batch size the ReLUs are frozen at, 0 when not frozen. */
+int nc_net_relu_frozen_n(const nc_net *net);
+
 /* 1 if the logits can depend on the input in the current configuration: a
  * path from input to logits along which every op carries a signal (ZERO and
  * candidates a mix node's gates shut out carry none). 0 for a disconnected

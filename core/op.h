@@ -119,6 +119,9 @@ typedef struct nc_exec {
     size_t n_work;               /* floats of scratch per thread (at least
                                     the op's n_work for the largest batch) */
     const int32_t *labels;       /* SOFTMAX_XENT: n class indices */
+    const float *gate;           /* RELU: NULL, or frozen gates (n x out,
+                                    nc_net_relu_freeze): the unit is on where
+                                    gate > 0, whatever x is now */
 } nc_exec;
 
 typedef struct nc_op_def {

@@ -55,8 +55,19 @@
  *             -w * (H g)_w, g = dL/dW, H the Hessian of L in W. There is no
  *             double backward here, so H g is a central difference of
  *             gradients: (dL/dW(W + e g) - dL/dW(W - e g)) / 2e with
- *             e = 1e-3 |W| / |g| (relative step 1e-3; the test checks it
- *             against the exact H g of softmax regression). Train BN.
+ *             e = rel |W| / |g|, taken with every ReLU's on/off pattern
+ *             frozen at W (nc_net_relu_freeze), which is what autograd's
+ *             double backward differentiates. Unfrozen, each unit the step
+ *             flips adds a jump that does not shrink with the step (the
+ *             value moved several-fold per decade of step and changed
+ *             sign). The right step depends on the net's curvature along
+ *             g (1e-3 suits softmax regression; C=16 N=5 cells settle only
+ *             between 3e-5 and 1e-6), so rel descends from 1e-3 by factors
+ *             of 3 until successive estimates agree to 1e-4 or their
+ *             change, once shrinking, grows again (float rounding), at
+ *             most 10 steps: 4 to 20 gradient passes. The tests check it against the exact
+ *             H g of softmax regression and for convergence on a
+ *             conv/BN/ReLU net. Train BN.
  *   fisher    Turner et al. 2020 as in the reference: for every conv/linear
  *             output activation a (before BN) with gradient dL/da, per
  *             channel k: 0.5 * mean over samples of (sum over positions of

@@ -24,6 +24,10 @@ nc_status nc_proxy_grad_norm(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
                              double *raw);
 nc_status nc_proxy_grasp(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
                          double *raw);
+/* grasp at the one central-difference step rel * |W| / |g| (grasp itself
+ * descends over steps); for tests of convergence. */
+nc_status nc_proxy_grasp_step(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
+                              double rel, double *raw);
 nc_status nc_proxy_fisher(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,
                           double *raw);
 nc_status nc_proxy_gradsign(nc_ctx *ctx, nc_net *net, const nc_proxy_batch *b,

@@ -167,6 +167,46 @@ START_TEST(whole_net_gradient_check)
 }
 END_TEST
 
+/* Frozen ReLUs: the same forward at the freezing point, the old pattern
+ * kept where the weights now say otherwise, a smooth net for the gradient
+ * check, the batch size held, and plain ReLUs again after the thaw. */
+START_TEST(relu_freeze_keeps_the_pattern)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_net *net = small_net(&ctx, 4);
+    float x[4 * 2 * 36];
+    int32_t y[4] = { 0, 3, 4, 1 };
+    nc_rng r = nc_rng_make(5, 6);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = nc_rng_normal(&r);
+    float l0, l1, l2, l3;
+    ck_assert_int_eq(nc_net_relu_freeze(&ctx, net), NC_ERR_STATE);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, y, 4, 1, &l0), NC_OK);
+    ck_assert_int_eq(nc_net_relu_freeze(&ctx, net), NC_OK);
+    ck_assert_int_eq(nc_net_relu_frozen_n(net), 4);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, y, 4, 1, &l1), NC_OK);
+    ck_assert(l0 == l1);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, y, 2, 1, &l1), NC_ERR_STATE);
+    double err;
+    ck_assert_msg(nc_gradcheck_net(&ctx, net, x, y, 4, 400, 2e-2, &err) == NC_OK,
+                  "%s", ctx.msg);
+    /* Move every parameter far: plain ReLUs switch some units, the frozen
+     * ones keep the old pattern, so the losses differ. */
+    float *w = nc_net_params(net);
+    for (size_t i = 0; i < nc_net_n_params(net); i++)
+        w[i] += nc_rng_normal(&r);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, y, 4, 1, &l2), NC_OK);
+    nc_net_relu_thaw(net);
+    ck_assert_int_eq(nc_net_relu_frozen_n(net), 0);
+    ck_assert_int_eq(nc_net_forward(&ctx, net, x, y, 4, 1, &l3), NC_OK);
+    ck_assert(l2 != l3);
+    nc_net_relu_thaw(net);
+    nc_net_relu_thaw(NULL);
+    nc_net_free(net);
+}
+END_TEST
+
 START_TEST(forward_backward_are_deterministic)
 {
     nc_ctx ctx;
@@ -554,6 +594,7 @@ int main(void)
     tcase_add_test(tc, net_build_errors);
     tcase_add_test(tc, input_gradient_matches_finite_differences);
     tcase_add_test(tc, backward_from_and_node_access);
+    tcase_add_test(tc, relu_freeze_keeps_the_pattern);
     tcase_add_test(tc, input_reaches_output);
     tcase_add_test(tc, shared_arena);
     tcase_add_test(tc, models_build_with_expected_sizes);

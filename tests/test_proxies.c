@@ -304,6 +304,34 @@ START_TEST(every_proxy_is_deterministic_on_nb201)
 }
 END_TEST
 
+/* grasp's H g is a difference of gradients with the ReLU pattern frozen:
+ * it settles as the step shrinks (two steps agree), and the net is thawed
+ * afterwards. */
+START_TEST(grasp_converges_with_frozen_relus)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    enum { B = 16, HW = 16 };
+    nc_net *net = nb201_net(&ctx, ALL_CONV3, 8, 1, HW, B);
+    nc_net_init_params(net, 7);
+    static float xs[B * 3 * HW * HW];
+    int32_t ys[B];
+    nc_rng g = nc_rng_make(6, 6);
+    for (int i = 0; i < B * 3 * HW * HW; i++)
+        xs[i] = nc_rng_normal(&g);
+    for (int i = 0; i < B; i++)
+        ys[i] = (i * 7) % 10;
+    nc_proxy_batch b = { xs, ys, B, { 3, HW, HW } };
+    double v1, v2;
+    ck_assert_int_eq(nc_proxy_grasp_step(&ctx, net, &b, 1e-5, &v1), NC_OK);
+    ck_assert_int_eq(nc_proxy_grasp_step(&ctx, net, &b, 3e-6, &v2), NC_OK);
+    ck_assert_int_eq(nc_net_relu_frozen_n(net), 0);
+    ck_assert_msg(fabs(v1 - v2) <= 0.02 * fabs(v2) && v2 != 0,
+                  "grasp %g at 1e-5 vs %g at 3e-6", v1, v2);
+    nc_net_free(net);
+}
+END_TEST
+
 /* The benchmark network with every edge a 3x3 conv: R overflows float
  * (the reason for the scaling), synflow still comes out finite, and it
  * exceeds that of the same net with 1x1 convs. */
@@ -403,6 +431,7 @@ int main(void)
     tcase_add_test(tc, degenerate_nets_score_minus_infinity);
     tcase_add_test(tc, every_proxy_is_deterministic_on_nb201);
     tcase_add_test(tc, synflow_survives_the_full_nb201_gain);
+    tcase_add_test(tc, grasp_converges_with_frozen_relus);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

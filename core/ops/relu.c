@@ -67,10 +67,31 @@ static void relu_bwd_span(void *arg, size_t lo, size_t hi, int thread)
     }
 }
 
+/* Frozen gates (nc_net_relu_freeze): y = x where gate > 0, else 0, and the
+ * same mask in backward. A second-order proxy differentiates the net with
+ * the on/off pattern held fixed, as autograd's double backward does; rare,
+ * so plain loops. */
+static void relu_gated_fwd_span(void *arg, size_t lo, size_t hi, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
+    for (size_t i = lo; i < hi; i++)
+        e->y[i] = e->gate[i] > 0.0f ? e->x[0][i] : 0.0f;
+}
+
+static void relu_gated_bwd_span(void *arg, size_t lo, size_t hi, int thread)
+{
+    (void)thread;
+    const nc_exec *e = arg;
+    for (size_t i = lo; i < hi; i++)
+        e->dx[0][i] += e->gate[i] > 0.0f ? e->dy[i] : 0.0f;
+}
+
 static void relu_forward(const nc_exec *e)
 {
     size_t m = (size_t)e->n * nc_shape_size(e->out);
-    nc_par_for(e, m, NC_PAR_LINE, 2 * m, relu_fwd_span, (void *)e);
+    nc_par_for(e, m, NC_PAR_LINE, 2 * m,
+               e->gate ? relu_gated_fwd_span : relu_fwd_span, (void *)e);
 }
 
 static void relu_backward(const nc_exec *e)
@@ -78,7 +99,8 @@ static void relu_backward(const nc_exec *e)
     if (!e->dx[0])
         return;
     size_t m = (size_t)e->n * nc_shape_size(e->out);
-    nc_par_for(e, m, NC_PAR_LINE, 4 * m, relu_bwd_span, (void *)e);
+    nc_par_for(e, m, NC_PAR_LINE, 4 * m,
+               e->gate ? relu_gated_bwd_span : relu_bwd_span, (void *)e);
 }
 
 const nc_op_def nc_op_relu_def = {
