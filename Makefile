@@ -32,7 +32,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS := -I. -DNC_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 CFLAGS   := -std=c11 $(OPT) $(ARCH) -g -Wall -Wextra -Wno-unused-parameter -pthread $(SANFLAGS) -MMD -MP
 LDFLAGS  := -pthread $(SANFLAGS)
-LDLIBS   := -llapacke -lopenblas -lsqlite3 -lcjson -lz -lm
+LDLIBS   := -lxgboost -llapacke -lopenblas -lsqlite3 -lcjson -lz -lm
 CHECKLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt)
 
 LIBDIRS  := core core/ops core/kernels data store models supernet predictors search train

@@ -14,6 +14,8 @@
  *            all live (not `none`): 4 + 16 + 16 + 64 = 100 more features.
  *
  *     build/bench/predictors_nb201 [--proxies scores.csv] [--kinds ridge,gp,...]
+ *                                  [--seed-base B] [--xgb key=value,...]
+ *                                  [--members gp,xgb,...]
  *                                  [csv] [seeds] [threads] [out.md]
  *     (defaults: ../shared/data/nb201/nb201.csv 20 2 results/predictors_nb201.md)
  *
@@ -25,7 +27,13 @@
  * The predictors standardize the features themselves. With --proxies only
  * the rank target is run and the encodings are onehot, onehot+zc, path,
  * path+zc (with and without the proxy features, same splits and seeds).
- * --kinds restricts the predictor kinds (default: all four).
+ * --kinds restricts the predictor kinds (default: all five: ridge, gp, mlp,
+ * ensemble, xgb). --seed-base B runs seeds B+1..B+seeds instead of 1..seeds
+ * (splits and model seeds), for tuning on splits that the reported tables
+ * do not use. --xgb overrides xgb options of nc_predictor_defaults(): keys
+ * rounds, max_depth, eta, subsample, colsample, min_child_weight, lambda
+ * (the xgb_ fields), e.g. --xgb rounds=500,eta=0.03. --members sets the
+ * ensemble's members (default ridge,gp,mlp).
  */
 #include <math.h>
 #include <pthread.h>
@@ -39,7 +47,7 @@
 #include "search/table.h"
 #include "supernet/nb201.h"
 
-enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = 4, N_ENC = 4,
+enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = NC_PRED_N_KINDS, N_ENC = 4,
        D_ONEHOT = 30, D_PATH = 130, D_ZC = 3, MAX_SEEDS = 1000, N_TGT = 2 };
 static const char *TGT_NAME[N_TGT] = { "raw", "rank" };
 static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
@@ -47,7 +55,15 @@ static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
 static const char *ENC_NAME[N_ENC] = { "onehot", "path", "onehot+zc", "path+zc" };
 static const int ENC_D[N_ENC] = { D_ONEHOT, D_PATH, D_ONEHOT + D_ZC, D_PATH + D_ZC };
 /* Which encodings / targets / kinds a run covers, in table order. */
-static int enc_on[N_ENC] = { 1, 1, 0, 0 }, tgt_on[N_TGT] = { 1, 1 }, kind_on[N_KINDS] = { 1, 1, 1, 1 };
+static int enc_on[N_ENC] = { 1, 1, 0, 0 }, tgt_on[N_TGT] = { 1, 1 }, kind_on[N_KINDS];
+/* --seed-base and --xgb. */
+static int seed_base;
+static nc_predictor_opts xgb_over;
+static char xgb_arg[256];
+/* --members: the ensemble's members (n_members 0: the defaults). */
+static int n_members;
+static nc_predictor_kind members[NC_PRED_ENSEMBLE_MAX];
+static char members_arg[256];
 static const int ENC_ORDER[N_ENC] = { 0, 2, 1, 3 };
 
 typedef struct bench {
@@ -95,6 +111,52 @@ static void encode_path(const nc_space *sp, const nc_arch *a, double *f)
     }
 }
 
+/* The xgb_ fields of src into o (an xgb ensemble member sees them too). */
+static void set_xgb(nc_predictor_opts *o, const nc_predictor_opts *src)
+{
+    o->xgb_rounds = src->xgb_rounds;
+    o->xgb_max_depth = src->xgb_max_depth;
+    o->xgb_eta = src->xgb_eta;
+    o->xgb_subsample = src->xgb_subsample;
+    o->xgb_colsample = src->xgb_colsample;
+    o->xgb_min_child_weight = src->xgb_min_child_weight;
+    o->xgb_lambda = src->xgb_lambda;
+}
+
+/* Parses --xgb key=value,... into o; 0 on success. */
+static int parse_xgb(const char *arg, nc_predictor_opts *o)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", arg);
+    for (char *tok = strtok(tmp, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '='), *end;
+        if (!eq)
+            return 1;
+        *eq = 0;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end)
+            return 1;
+        int iv = v >= -1e9 && v <= 1e9 ? (int)v : -1; /* the library rejects -1 */
+        if (!strcmp(tok, "rounds"))
+            o->xgb_rounds = iv;
+        else if (!strcmp(tok, "max_depth"))
+            o->xgb_max_depth = iv;
+        else if (!strcmp(tok, "eta"))
+            o->xgb_eta = v;
+        else if (!strcmp(tok, "subsample"))
+            o->xgb_subsample = v;
+        else if (!strcmp(tok, "colsample"))
+            o->xgb_colsample = v;
+        else if (!strcmp(tok, "min_child_weight"))
+            o->xgb_min_child_weight = v;
+        else if (!strcmp(tok, "lambda"))
+            o->xgb_lambda = v;
+        else
+            return 1;
+    }
+    return 0;
+}
+
 /* One job = (encoding, kind, size) over all seeds. */
 static void run_job(bench *b, int job)
 {
@@ -113,7 +175,7 @@ static void run_job(bench *b, int job)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int seed = 0; seed < b->seeds && !b->failed; seed++) {
-        nc_rng r = nc_rng_make((uint64_t)seed + 1, NC_STREAM(NC_PURPOSE_SPLIT, 0));
+        nc_rng r = nc_rng_make((uint64_t)(seed_base + seed) + 1, NC_STREAM(NC_PURPOSE_SPLIT, 0));
         for (uint32_t i = 0; i < N_ARCH; i++)
             perm[i] = i;
         nc_rng_shuffle_u32(&r, perm, N_ARCH);
@@ -129,7 +191,12 @@ static void run_job(bench *b, int job)
             yte[i] = b->y[a];
         }
         nc_predictor_opts o = nc_predictor_defaults((nc_predictor_kind)k);
-        o.seed = (uint64_t)seed + 1;
+        set_xgb(&o, &xgb_over);
+        if (n_members) {
+            o.n_members = n_members;
+            memcpy(o.members, members, sizeof members);
+        }
+        o.seed = (uint64_t)(seed_base + seed) + 1;
         o.rank_target = tg;
         nc_predictor *p = NULL;
         double *out = res_at(b, tg, e, k, s, seed);
@@ -142,7 +209,7 @@ static void run_job(bench *b, int job)
             b->failed = 1;
             snprintf(b->msg, sizeof b->msg, "%s/%s n=%d seed=%d: %s",
                      nc_predictor_name((nc_predictor_kind)k), ENC_NAME[e], n,
-                     seed + 1, ctx.msg);
+                     seed_base + seed + 1, ctx.msg);
             pthread_mutex_unlock(&b->mu);
         }
         nc_predictor_free(p);
@@ -164,6 +231,16 @@ static void *worker(void *arg)
         run_job(b, job);
         fprintf(stderr, "job %d done\n", job);
     }
+}
+
+/* A kind's name in the tables; the ensemble names its members if set. */
+static const char *kind_label(int k)
+{
+    static char buf[300];
+    if (k != NC_PRED_ENSEMBLE || !members_arg[0])
+        return nc_predictor_name((nc_predictor_kind)k);
+    snprintf(buf, sizeof buf, "ensemble(%s)", members_arg);
+    return buf;
 }
 
 static void mean_std(bench *b, int tg, int e, int k, int s, int which, double *m, double *sd)
@@ -194,8 +271,7 @@ static void table(FILE *f, bench *b, int which)
             int e = ENC_ORDER[ei];
             if (!kind_on[k] || !tgt_on[tg] || !enc_on[e])
                 continue;
-            fprintf(f, "| %s | %s | %s |", nc_predictor_name((nc_predictor_kind)k),
-                    ENC_NAME[e], TGT_NAME[tg]);
+            fprintf(f, "| %s | %s | %s |", kind_label(k), ENC_NAME[e], TGT_NAME[tg]);
             for (int s = 0; s < N_SIZES; s++) {
                 double m, sd;
                 mean_std(b, tg, e, k, s, which, &m, &sd);
@@ -315,9 +391,42 @@ static int load_proxies(const nc_space *sp, const char *path, double *zc)
 int main(int argc, char **argv)
 {
     const char *zc_path = NULL;
+    for (int k = 0; k < N_KINDS; k++)
+        kind_on[k] = 1;
+    xgb_over = nc_predictor_defaults(NC_PRED_XGB);
     while (argc > 2 && !strncmp(argv[1], "--", 2)) {
         if (!strcmp(argv[1], "--proxies")) {
             zc_path = argv[2];
+        } else if (!strcmp(argv[1], "--seed-base")) {
+            seed_base = atoi(argv[2]);
+            if (seed_base < 0 || seed_base > 1000000) {
+                fprintf(stderr, "predictors_nb201: --seed-base %s, need 0..1000000\n", argv[2]);
+                return 2;
+            }
+        } else if (!strcmp(argv[1], "--members")) {
+            nc_ctx c0;
+            nc_ctx_init(&c0);
+            char tmp[256];
+            snprintf(tmp, sizeof tmp, "%s", argv[2]);
+            snprintf(members_arg, sizeof members_arg, "%s", argv[2]);
+            n_members = 0;
+            for (char *tok = strtok(tmp, ","); tok; tok = strtok(NULL, ",")) {
+                nc_predictor_kind kk;
+                if (n_members == NC_PRED_ENSEMBLE_MAX || nc_predictor_find(&c0, tok, &kk)) {
+                    fprintf(stderr, "predictors_nb201: --members %s: %s\n", argv[2],
+                            n_members == NC_PRED_ENSEMBLE_MAX ? "too many" : c0.msg);
+                    return 2;
+                }
+                members[n_members++] = kk;
+            }
+        } else if (!strcmp(argv[1], "--xgb")) {
+            if (parse_xgb(argv[2], &xgb_over)) {
+                fprintf(stderr, "predictors_nb201: --xgb %s: need key=value,... with keys "
+                        "rounds, max_depth, eta, subsample, colsample, min_child_weight, "
+                        "lambda\n", argv[2]);
+                return 2;
+            }
+            snprintf(xgb_arg, sizeof xgb_arg, "%s", argv[2]);
         } else if (!strcmp(argv[1], "--kinds")) {
             nc_ctx c0;
             nc_ctx_init(&c0);
@@ -424,7 +533,16 @@ int main(int argc, char **argv)
                "build/bench/predictors_nb201 ");
     if (zc_path)
         fprintf(f, "--proxies %s ", zc_path);
-    if (!(kind_on[0] && kind_on[1] && kind_on[2] && kind_on[3])) {
+    int all = 1;
+    for (int k = 0; k < N_KINDS; k++)
+        all &= kind_on[k];
+    if (seed_base)
+        fprintf(f, "--seed-base %d ", seed_base);
+    if (xgb_arg[0])
+        fprintf(f, "--xgb %s ", xgb_arg);
+    if (members_arg[0])
+        fprintf(f, "--members %s ", members_arg);
+    if (!all) {
         fprintf(f, "--kinds ");
         for (int k = 0, first = 1; k < N_KINDS; k++)
             if (kind_on[k])
@@ -457,8 +575,7 @@ int main(int argc, char **argv)
             int e = ENC_ORDER[ei];
             if (!kind_on[k] || !tgt_on[tg] || !enc_on[e])
                 continue;
-            fprintf(f, "| %s | %s | %s |", nc_predictor_name((nc_predictor_kind)k),
-                    ENC_NAME[e], TGT_NAME[tg]);
+            fprintf(f, "| %s | %s | %s |", kind_label(k), ENC_NAME[e], TGT_NAME[tg]);
             for (int s = 0; s < N_SIZES; s++)
                 fprintf(f, " %.1f |", b.secs[tg][e][k][s]);
             fprintf(f, "\n");

@@ -5,7 +5,7 @@
  * those z-scores. Standardizing first keeps a member with compressed outputs
  * (a strongly shrunk ridge) from having less say in the ranking than one with
  * wide outputs. Member i gets the ensemble's options with seed + i, so two
- * MLP members differ; members are created at each fit.
+ * MLP (or subsampling xgb) members differ; members are created at each fit.
  */
 #include "predictors/predictor_int.h"
 
@@ -24,6 +24,7 @@ static const nc_pred_vt *member_vt(nc_predictor_kind k)
     case NC_PRED_RIDGE: return &nc_pred_ridge_vt;
     case NC_PRED_GP: return &nc_pred_gp_vt;
     case NC_PRED_MLP: return &nc_pred_mlp_vt;
+    case NC_PRED_XGB: return &nc_pred_xgb_vt;
     default: return NULL;
     }
 }
@@ -39,7 +40,7 @@ static nc_status ens_init(nc_ctx *ctx, nc_predictor *p)
         const nc_pred_vt *vt = member_vt(o->members[i]);
         if (!vt)
             return nc_fail(ctx, NC_ERR_INVAL,
-                           "members[%d] = %d is not ridge, gp or mlp", i,
+                           "members[%d] = %d is not ridge, gp, mlp or xgb", i,
                            (int)o->members[i]);
         /* Check each member's options now, not at the first fit. */
         nc_predictor *m;

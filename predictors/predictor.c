@@ -7,6 +7,7 @@
 
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ static const nc_pred_vt *const VTS[NC_PRED_N_KINDS] = {
     [NC_PRED_GP] = &nc_pred_gp_vt,
     [NC_PRED_MLP] = &nc_pred_mlp_vt,
     [NC_PRED_ENSEMBLE] = &nc_pred_ensemble_vt,
+    [NC_PRED_XGB] = &nc_pred_xgb_vt,
 };
 
 nc_predictor_opts nc_predictor_defaults(nc_predictor_kind kind)
@@ -31,6 +33,13 @@ nc_predictor_opts nc_predictor_defaults(nc_predictor_kind kind)
         .mlp_batch = 32,
         .mlp_lr = 1e-3,
         .mlp_weight_decay = 1e-4,
+        .xgb_rounds = 1000,
+        .xgb_max_depth = 3,
+        .xgb_eta = 0.03,
+        .xgb_subsample = 0.5,
+        .xgb_colsample = 0.8,
+        .xgb_min_child_weight = 1.0,
+        .xgb_lambda = 1.0,
         .n_members = 3,
         .members = { NC_PRED_RIDGE, NC_PRED_GP, NC_PRED_MLP },
     };
@@ -46,14 +55,17 @@ const char *nc_predictor_name(nc_predictor_kind kind)
 
 nc_status nc_predictor_find(nc_ctx *ctx, const char *s, nc_predictor_kind *kind)
 {
-    for (int k = 0; k < NC_PRED_N_KINDS; k++)
+    char known[128] = "";
+    for (int k = 0; k < NC_PRED_N_KINDS; k++) {
         if (s && strcmp(s, VTS[k]->name) == 0) {
             *kind = (nc_predictor_kind)k;
             return NC_OK;
         }
-    return nc_fail(ctx, NC_ERR_NOTFOUND,
-                   "unknown predictor '%s' (known: ridge, gp, mlp, ensemble)",
-                   s ? s : "(null)");
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", VTS[k]->name);
+    }
+    return nc_fail(ctx, NC_ERR_NOTFOUND, "unknown predictor '%s' (known: %s)",
+                   s ? s : "(null)", known);
 }
 
 nc_status nc_predictor_new(nc_ctx *ctx, nc_predictor_kind kind,

@@ -4,10 +4,11 @@
  * predict the accuracy of architectures not yet trained, so a search can
  * spend its evaluations on the most promising ones.
  *
- * Four kinds: ridge regression (closed form), a Gaussian process (RBF
+ * Five kinds: ridge regression (closed form), a Gaussian process (RBF
  * kernel, hyper-parameters by a deterministic grid search on the log
- * marginal likelihood), a small MLP (Adam, fixed epochs, seeded) and an
- * ensemble of those (mean of the members' standardized predictions).
+ * marginal likelihood), a small MLP (Adam, fixed epochs, seeded), an
+ * ensemble of those (mean of the members' standardized predictions) and
+ * gradient-boosted trees through XGBoost's C API (libxgboost, xgb.c).
  * Features are standardized inside each model with the training set's mean
  * and deviation, so callers pass raw encodings. Everything is deterministic
  * for a given options.seed. The figures that matter are rank agreements
@@ -34,6 +35,7 @@ typedef enum nc_predictor_kind {
     NC_PRED_GP,
     NC_PRED_MLP,
     NC_PRED_ENSEMBLE,
+    NC_PRED_XGB,
     NC_PRED_N_KINDS
 } nc_predictor_kind;
 
@@ -47,7 +49,7 @@ enum {
  * an ensemble can pass them on to its members. Start from
  * nc_predictor_defaults and change what you need. */
 typedef struct nc_predictor_opts {
-    uint64_t seed;          /* all randomness (MLP init and batch order) */
+    uint64_t seed;          /* all randomness (MLP init and batch order, xgb sampling) */
     int rank_target;        /* 1: fit the normal scores of the targets' ranks */
     double ridge_lambda;    /* ridge: L2 penalty on standardized weights, >= 0 */
     int gp_n_max;           /* GP: most training points (O(n^3) fit) */
@@ -57,11 +59,33 @@ typedef struct nc_predictor_opts {
     int mlp_batch;          /* MLP: minibatch size */
     double mlp_lr;          /* MLP: Adam learning rate */
     double mlp_weight_decay; /* MLP: L2 penalty added to the gradient */
+    int xgb_rounds;         /* xgb: boosting rounds (trees), 1..100000 */
+    int xgb_max_depth;      /* xgb: depth of each tree, 1..30 */
+    double xgb_eta;         /* xgb: learning rate (shrinkage), (0, 1] */
+    double xgb_subsample;   /* xgb: rows drawn per tree, (0, 1]; < 1 uses seed */
+    double xgb_colsample;   /* xgb: features drawn per tree, (0, 1]; < 1 uses seed */
+    double xgb_min_child_weight; /* xgb: least points in a leaf (squared loss), >= 0 */
+    double xgb_lambda;      /* xgb: L2 penalty on leaf values, >= 0 */
     int n_members;          /* ensemble: members used from `members` */
     nc_predictor_kind members[NC_PRED_ENSEMBLE_MAX]; /* not NC_PRED_ENSEMBLE */
 } nc_predictor_opts;
 
-/* rank_target: NB201 accuracies are heavily skewed (the 341 cells whose
+/* xgb (predictors/xgb.c, XGBoost's C API): boosted regression trees with
+ * squared loss on the standardized targets. Deterministic: one thread, the
+ * exact greedy tree method, XGBoost's seed from opts.seed (the sampling of
+ * rows and features is the only randomness: with xgb_subsample and
+ * xgb_colsample both 1 the seed does not matter). It prints nothing:
+ * XGBoost's verbosity is 0 for the length of each call into it and the
+ * caller's per-thread XGBoost setting is restored afterwards. Features are
+ * passed to XGBoost as float (a query beyond float's range once
+ * standardized is clamped, which keeps its side of every split). A failure
+ * inside XGBoost comes back with XGBoost's own message ("xgboost: ..."):
+ * NC_ERR_INVAL for a parameter it refuses, NC_ERR_NOMEM when it cannot
+ * build a data matrix or booster, NC_ERR_NUMERIC for a failed boosting
+ * round or prediction, NC_ERR_STATE when its global configuration cannot be
+ * read or set. It can be an ensemble member.
+ *
+ * rank_target: NB201 accuracies are heavily skewed (the 341 cells whose
  * output is cut off sit at 10%, most others within 80..92%), so a squared
  * loss on raw accuracies spends the model on the outliers. With rank_target
  * the targets are replaced by the normal scores Phi^-1((rank - 0.5) / n) of
@@ -73,11 +97,16 @@ typedef struct nc_predictor_opts {
 typedef struct nc_predictor nc_predictor;
 
 /* The defaults for kind: rank_target 1 (see below), lambda 1, GP up to 2000 points, MLP 2 x 64 ReLU,
- * 200 epochs, at least 500 steps, batch 32, lr 1e-3, decay 1e-4, and the
- * ensemble {ridge, GP, MLP}; seed 1. */
+ * 200 epochs, at least 500 steps, batch 32, lr 1e-3, decay 1e-4, the
+ * ensemble {ridge, GP, MLP}, xgb 1000 rounds of depth-3 trees at eta 0.03
+ * with half the rows and 80% of the features per tree, min_child_weight 1,
+ * lambda 1; seed 1. The xgb values were picked on NB201 (20..500 training
+ * cells, splits other than the reported ones; results/predictors_nb201.md):
+ * shallow trees, small steps and row subsampling rank best at n <= 100,
+ * and 1000 rounds keep n = 500 from underfitting. */
 nc_predictor_opts nc_predictor_defaults(nc_predictor_kind kind);
 
-/* "ridge", "gp", "mlp", "ensemble"; NULL for an unknown kind. Static. */
+/* "ridge", "gp", "mlp", "ensemble", "xgb"; NULL for an unknown kind. Static. */
 const char *nc_predictor_name(nc_predictor_kind kind);
 
 /* The kind named s, so a CLI can take names. NC_ERR_NOTFOUND listing the
@@ -94,8 +123,8 @@ nc_status nc_predictor_new(nc_ctx *ctx, nc_predictor_kind kind,
 /* Frees p; NULL is allowed. */
 void nc_predictor_free(nc_predictor *p);
 
-/* Fewest training points kind can fit (ridge and GP 2, MLP 4, ensemble the
- * largest of its members): below it a standardization or a fit is
+/* Fewest training points kind can fit (ridge, GP and xgb 2, MLP 4, ensemble
+ * the largest of its members): below it a standardization or a fit is
  * meaningless. */
 int nc_predictor_min_points(const nc_predictor *p);
 

@@ -1,6 +1,6 @@
 /*
  * predictor_int.h — what the predictor kinds (ridge.c, gp.c, mlp_reg.c,
- * ensemble.c) share with predictor.c; not a public header.
+ * ensemble.c, xgb.c) share with predictor.c; not a public header.
  *
  * predictor.c checks inputs and standardizes: a kind's fit sees features Z
  * with mean 0 and deviation 1 per column (constant columns become 0) and
@@ -46,6 +46,7 @@ extern const nc_pred_vt nc_pred_ridge_vt;
 extern const nc_pred_vt nc_pred_gp_vt;
 extern const nc_pred_vt nc_pred_mlp_vt;
 extern const nc_pred_vt nc_pred_ensemble_vt;
+extern const nc_pred_vt nc_pred_xgb_vt;
 
 /* Cholesky factor (lower, in place, row-major n x n) of a; returns the
  * LAPACK info (0: positive definite). Shared by ridge and GP. */
