@@ -24,7 +24,7 @@
  *       "strategy": { "kind": "random|evolution|nsga2|local|predictive",
  *                     "population": 10, "sample": 3, "crossover": 0,
  *                     (predictive only, see search/strategy.h:)
- *                     "predictor": "ridge|gp|mlp|ensemble" (ridge),
+ *                     "predictor": "ridge|gp|mlp|xgb|ensemble" (ridge),
  *                     "init": 20, "candidates": 200, "parents": 10,
  *                     "mutations": 2, "random_frac": 0.1,
  *                     "zc_pool": 0, "zc_feature": false,
