@@ -27,6 +27,10 @@
  * The predictors standardize the features themselves. With --proxies only
  * the rank target is run and the encodings are onehot, onehot+zc, path,
  * path+zc (with and without the proxy features, same splits and seeds).
+ * --extra FILE:col,... (with --proxies) appends more columns of another
+ * `nasc proxies --all` CSV to the +zc encodings, as they are (e.g. naswot,
+ * jacob_cov scored on a smaller net), degenerate values one below the
+ * column's least finite.
  * --kinds restricts the predictor kinds (default: all five: ridge, gp, mlp,
  * ensemble, xgb). --seed-base B runs seeds B+1..B+seeds instead of 1..seeds
  * (splits and model seeds), for tuning on splits that the reported tables
@@ -48,12 +52,16 @@
 #include "supernet/nb201.h"
 
 enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = NC_PRED_N_KINDS, N_ENC = 4,
-       D_ONEHOT = 30, D_PATH = 130, D_ZC = 3, MAX_SEEDS = 1000, N_TGT = 2 };
+       D_ONEHOT = 30, D_PATH = 130, D_ZC3 = 3, D_EXTRA_MAX = 8, MAX_SEEDS = 1000,
+       N_TGT = 2 };
+/* Proxy features: the 3 of --proxies plus n_extra of --extra. */
+static int n_extra, D_ZC = D_ZC3;
+static char extra_col[D_EXTRA_MAX][64];
 static const char *TGT_NAME[N_TGT] = { "raw", "rank" };
 static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
 /* Encodings 2 and 3 are 0 and 1 plus the proxy features (--proxies). */
 static const char *ENC_NAME[N_ENC] = { "onehot", "path", "onehot+zc", "path+zc" };
-static const int ENC_D[N_ENC] = { D_ONEHOT, D_PATH, D_ONEHOT + D_ZC, D_PATH + D_ZC };
+static int ENC_D[N_ENC] = { D_ONEHOT, D_PATH, D_ONEHOT + D_ZC3, D_PATH + D_ZC3 };
 /* Which encodings / targets / kinds a run covers, in table order. */
 static int enc_on[N_ENC] = { 1, 1, 0, 0 }, tgt_on[N_TGT] = { 1, 1 }, kind_on[N_KINDS];
 /* --seed-base and --xgb. */
@@ -388,8 +396,84 @@ static int load_proxies(const nc_space *sp, const char *path, double *zc)
     return 0;
 }
 
+/* Appends the --extra columns of a `nasc proxies --all` CSV (matched by
+ * index, checked against arch) to zc (columns 3..3+n_extra of N_ARCH x
+ * D_ZC), as they are: naswot is already a log-determinant, jacob_cov a
+ * sum of logs. Degenerate values (-inf) -> the column's least finite - 1. */
+static int load_extra(const nc_space *sp, const char *path, double *zc)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    static char line[8192];
+    char *fld[64], buf[1024];
+    int ci = -1, ca = -1, cx[D_EXTRA_MAX];
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        return 1;
+    }
+    int nf = split_csv(line, fld, 64);
+    for (int j = 0; j < n_extra; j++)
+        cx[j] = -1;
+    for (int i = 0; i < nf; i++) {
+        if (!strcmp(fld[i], "index"))
+            ci = i;
+        if (!strcmp(fld[i], "arch"))
+            ca = i;
+        for (int j = 0; j < n_extra; j++)
+            if (!strcmp(fld[i], extra_col[j]))
+                cx[j] = i;
+    }
+    int bad = ci < 0 || ca < 0, rows = 0;
+    for (int j = 0; j < n_extra; j++)
+        if (cx[j] < 0) {
+            fprintf(stderr, "%s: no column %s\n", path, extra_col[j]);
+            bad = 1;
+        }
+    while (!bad && fgets(line, sizeof line, f)) {
+        nf = split_csv(line, fld, 64);
+        long k = nf > ci ? strtol(fld[ci], NULL, 10) : -1;
+        if (k < 0 || k >= N_ARCH || nf <= ca) {
+            bad = 1;
+            break;
+        }
+        nc_arch a;
+        sp->nth(sp, k, &a);
+        sp->format(sp, &a, buf, sizeof buf);
+        if (strcmp(buf, fld[ca])) {
+            bad = 1;
+            break;
+        }
+        for (int j = 0; j < n_extra; j++)
+            zc[k * D_ZC + D_ZC3 + j] = nf > cx[j] ? strtod(fld[cx[j]], NULL) : NAN;
+        rows++;
+    }
+    fclose(f);
+    if (bad || rows != N_ARCH) {
+        fprintf(stderr, "%s: bad file (row %d)\n", path, rows + 2);
+        return 1;
+    }
+    for (int j = 0; j < n_extra; j++) {
+        double lo = INFINITY;
+        int ndeg = 0;
+        for (int k = 0; k < N_ARCH; k++) {
+            double v = zc[k * D_ZC + D_ZC3 + j];
+            if (isfinite(v) && v < lo)
+                lo = v;
+        }
+        for (int k = 0; k < N_ARCH; k++)
+            if (!isfinite(zc[k * D_ZC + D_ZC3 + j]))
+                zc[k * D_ZC + D_ZC3 + j] = lo - 1, ndeg++;
+        fprintf(stderr, "extra %s: %d degenerate -> %.3f\n", extra_col[j], ndeg, lo - 1);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *extra_path = NULL;
     const char *zc_path = NULL;
     for (int k = 0; k < N_KINDS; k++)
         kind_on[k] = 1;
@@ -397,6 +481,22 @@ int main(int argc, char **argv)
     while (argc > 2 && !strncmp(argv[1], "--", 2)) {
         if (!strcmp(argv[1], "--proxies")) {
             zc_path = argv[2];
+        } else if (!strcmp(argv[1], "--extra")) {
+            static char tmp[512];
+            snprintf(tmp, sizeof tmp, "%s", argv[2]);
+            char *colon = strrchr(tmp, ':');
+            if (!colon) {
+                fprintf(stderr, "predictors_nb201: --extra FILE:col,col\n");
+                return 2;
+            }
+            *colon = 0;
+            extra_path = tmp;
+            for (char *tok = strtok(colon + 1, ","); tok; tok = strtok(NULL, ","))
+                if (n_extra < D_EXTRA_MAX)
+                    snprintf(extra_col[n_extra++], sizeof extra_col[0], "%s", tok);
+            D_ZC = D_ZC3 + n_extra;
+            ENC_D[2] = D_ONEHOT + D_ZC;
+            ENC_D[3] = D_PATH + D_ZC;
         } else if (!strcmp(argv[1], "--seed-base")) {
             seed_base = atoi(argv[2]);
             if (seed_base < 0 || seed_base > 1000000) {
@@ -494,6 +594,8 @@ int main(int argc, char **argv)
     nc_table_free(t);
     if (zc_path && load_proxies(sp, zc_path, zc))
         return 1;
+    if (extra_path && (!zc_path || load_extra(sp, extra_path, zc)))
+        return 1;
     for (int k = 0; k < N_ARCH; k++) {
         double *r2 = X2 + (size_t)k * (D_ONEHOT + D_ZC), *r3 = X3 + (size_t)k * (D_PATH + D_ZC);
         memcpy(r2, X0 + (size_t)k * D_ONEHOT, sizeof *r2 * D_ONEHOT);
@@ -556,7 +658,8 @@ int main(int argc, char **argv)
                "mean ± std over seeds on the test set. Encodings: `onehot` = the space's "
                "6x5 one-hot (30 features); `path` = onehot + 100 live-path indicators "
                "(see bench/predictors_nb201.c); `+zc` = plus log synflow, log params, log flops "
-               "from --proxies (degenerate cells: least finite log synflow - 1). Targets: `raw` = fit cifar10_valid as is; `rank` = "
+               "from --proxies (degenerate cells: least finite log synflow - 1), then any "
+               "--extra columns. Targets: `raw` = fit cifar10_valid as is; `rank` = "
                "fit the normal scores of its ranks (opts.rank_target, the default). "
                "Otherwise nc_predictor_defaults().\n\n",
                seeds, N_TEST);

@@ -295,31 +295,17 @@ END_TEST
 
 /* Every NB201 architecture with a learnable valid column (objective, plus a
  * small irregular part) and test = valid - 1.5; written once. */
+static double table_valid(int i, const nc_arch *a)
+{
+    unsigned h = (unsigned)i * 2654435761u;
+    return objective(a) / 2 + (double)(h % 1000u) / 1000.0;
+}
+
 static const char *table_path(void)
 {
     static char path[600];
-    if (path[0])
-        return path;
-    nc_test_path(path, sizeof path, "nb201_pred.csv");
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "index,arch,valid,test\n");
-    const nc_space *sp = nb();
-    for (int i = 0; i < 15625; i++) {
-        nc_nb201_arch a;
-        ck_assert_int_eq(nc_nb201_from_index(i, &a), NC_OK);
-        char s[256];
-        ck_assert_int_ge(nc_nb201_format(&a, s, sizeof s), 0);
-        nc_ctx ctx;
-        nc_ctx_init(&ctx);
-        nc_arch x;
-        ck_assert_int_eq(sp->parse(sp, &ctx, s, &x), NC_OK);
-        unsigned h = (unsigned)i * 2654435761u;
-        double v = objective(&x) / 2 + (double)(h % 1000u) / 1000.0;
-        fprintf(f, "%d,%s,%.6f,%.6f\n", i, s, v, v - 1.5);
-    }
-    ck_assert_int_eq(fclose(f), 0);
-    return path;
+    return path[0] ? path : nc_test_nb201_table(path, sizeof path, "nb201_pred.csv",
+                                                table_valid);
 }
 
 START_TEST(test_campaign_resume)

@@ -1,6 +1,7 @@
 #include "tests/util/testutil.h"
 #include "data/dataset.h"
 #include "store/trials.h"
+#include "supernet/space.h"
 
 #include <check.h>
 #include <sqlite3.h>
@@ -372,6 +373,26 @@ nc_dataset *nc_test_toy_dataset(int n, uint64_t seed)
                                          ? 1.5f : 0.0f);
     }
     return ds;
+}
+
+char *nc_test_nb201_table(char *buf, size_t n, const char *name,
+                          double (*valid_of)(int index, const nc_arch *a))
+{
+    nc_test_path(buf, n, name);
+    FILE *f = fopen(buf, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "index,arch,valid,test\n");
+    const nc_space *sp = nc_space_nb201();
+    for (int i = 0; i < 15625; i++) {
+        nc_arch a;
+        sp->nth(sp, i, &a);
+        char s[NC_ARCH_STR_MAX];
+        ck_assert_int_ge(sp->format(sp, &a, s, sizeof s), 0);
+        double v = valid_of(i, &a);
+        fprintf(f, "%d,%s,%.6f,%.6f\n", i, s, v, v - 1.5);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
 }
 
 void nc_test_exec_sql(const char *path, const char *sql)

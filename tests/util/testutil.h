@@ -43,6 +43,13 @@ void nc_test_exec_sql(const char *path, const char *sql);
 struct nc_store;
 void nc_test_expect_same_trials(nc_ctx *ctx, struct nc_store *da, int64_t a,
                                 struct nc_store *dbb, int64_t b, int n_expect);
+/* Writes a synthetic NAS-Bench-201 table to nc_test_path(name) into buf:
+ * every architecture in official index order, columns index, arch, valid
+ * = valid_of(index, its genes as an nc_arch of the nb201 space) and test =
+ * valid - 1.5, so a table campaign runs without ../shared. Returns buf. */
+struct nc_arch;
+char *nc_test_nb201_table(char *buf, size_t n, const char *name,
+                          double (*valid_of)(int index, const struct nc_arch *a));
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
 unsigned char *nc_test_read_whole(const char *path, size_t *n);
 
