@@ -393,7 +393,7 @@ START_TEST(test_campaign_file)
     char *j1 = nc_campaign_cfg_to_json(&c);
     ck_assert_ptr_nonnull(j1);
     ck_assert_int_eq(nc_campaign_cfg_from_json(&ctx, j1, &d), NC_OK);
-    ck_assert(memcmp(&c.pred, &d.pred, sizeof c.pred) == 0);
+    nc_test_expect_same_predictive(&c.pred, &d.pred);
     free(j1);
 
     ck_assert_int_eq(nc_campaign_cfg_from_json(&ctx, "{\"space\":\"nb201\","

@@ -356,7 +356,7 @@ START_TEST(test_campaign_resume_with_zc)
     /* The settings come back from the stored config. */
     nc_campaign_cfg back;
     ck_assert_int_eq(nc_campaign_cfg_of_run(&ctx, db, whole, &back), NC_OK);
-    ck_assert(memcmp(&back.pred, &c.pred, sizeof c.pred) == 0);
+    nc_test_expect_same_predictive(&back.pred, &c.pred);
     nc_store_close(db);
 }
 END_TEST

@@ -2,6 +2,7 @@
 #include "data/dataset.h"
 #include "store/trials.h"
 #include "supernet/space.h"
+#include "search/campaign.h"
 
 #include <check.h>
 #include <sqlite3.h>
@@ -393,6 +394,20 @@ char *nc_test_nb201_table(char *buf, size_t n, const char *name,
     }
     ck_assert_int_eq(fclose(f), 0);
     return buf;
+}
+
+void nc_test_expect_same_predictive(const nc_campaign_predictive *a,
+                                    const nc_campaign_predictive *b)
+{
+    ck_assert_int_eq(a->predictor, b->predictor);
+    ck_assert_int_eq(a->init, b->init);
+    ck_assert_int_eq(a->candidates, b->candidates);
+    ck_assert_int_eq(a->parents, b->parents);
+    ck_assert_int_eq(a->mutations, b->mutations);
+    ck_assert(a->random_frac == b->random_frac);
+    ck_assert_int_eq(a->zc_pool, b->zc_pool);
+    ck_assert_int_eq(a->zc_feature, b->zc_feature);
+    ck_assert_str_eq(a->zc_proxy, b->zc_proxy);
 }
 
 void nc_test_exec_sql(const char *path, const char *sql)

@@ -50,6 +50,11 @@ void nc_test_expect_same_trials(nc_ctx *ctx, struct nc_store *da, int64_t a,
 struct nc_arch;
 char *nc_test_nb201_table(char *buf, size_t n, const char *name,
                           double (*valid_of)(int index, const struct nc_arch *a));
+/* The predictive-strategy settings of two campaign configs are equal, field
+ * by field (memcmp would also compare padding bytes). */
+struct nc_campaign_predictive;
+void nc_test_expect_same_predictive(const struct nc_campaign_predictive *a,
+                                    const struct nc_campaign_predictive *b);
 /* The whole file, in malloc'd memory (one spare byte); its size in *n. */
 unsigned char *nc_test_read_whole(const char *path, size_t *n);
 
