@@ -18,6 +18,9 @@
  * synflow column of a `nasc proxies --all` CSV (looked up by the official
  * index; "-inf" for degenerate cells), the same scores the campaign's
  * scorer (search/zc.c) computes on the C=16, N=5 net for 3x32x32 inputs.
+ *
+ * --ucb B adds two rows: predictive search with the GP ranking candidates
+ * by its mean, and by mean + B * posterior deviation (cfg.ucb_beta).
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +34,7 @@
 #include "search/table.h"
 #include "supernet/nb201.h"
 
-enum { Q = 150, N_MARKS = 3, N_KINDS = 6, N_ARCH = 15625 };
+enum { Q = 150, N_MARKS = 3, N_KINDS = 8, N_ARCH = 15625 };
 
 static double now_s(void)
 {
@@ -136,9 +139,13 @@ int main(int argc, char **argv)
 {
     const char *zc_path = NULL;
     int pool = 1000;
-    while (argc > 2 && (!strcmp(argv[1], "--zc") || !strcmp(argv[1], "--pool"))) {
+    double ucb = 0;
+    while (argc > 2 && (!strcmp(argv[1], "--zc") || !strcmp(argv[1], "--pool") ||
+                        !strcmp(argv[1], "--ucb"))) {
         if (!strcmp(argv[1], "--zc"))
             zc_path = argv[2];
+        else if (!strcmp(argv[1], "--ucb"))
+            ucb = atof(argv[2]);
         else
             pool = atoi(argv[2]);
         argc -= 2;
@@ -171,7 +178,7 @@ int main(int argc, char **argv)
     if (zc_path && !(zc = load_zc(zc_path)))
         return 1;
     if (seeds < 1 || seeds > 100000) {
-        fprintf(stderr, "usage: search_predictive [--zc scores.csv] [--pool P] "
+        fprintf(stderr, "usage: search_predictive [--zc scores.csv] [--pool P] [--ucb B] "
                         "[csv] [seeds] [predictor] "
                         "[init] [candidates] [parents] [mutations] "
                         "[random_frac]\n");
@@ -186,27 +193,35 @@ int main(int argc, char **argv)
     double opt_v, opt_t;
     nc_table_best(t, NULL, &opt_v, &opt_t);
     const int marks[N_MARKS] = { 50, 100, 150 };
-    char zname[3][64];
+    char zname[5][64];
     snprintf(zname[0], sizeof zname[0], "predictive + zc warm-up (pool %d)", pool);
     snprintf(zname[1], sizeof zname[1], "predictive + zc feature");
     snprintf(zname[2], sizeof zname[2], "predictive + zc warm-up + feature");
+    snprintf(zname[3], sizeof zname[3], "predictive, gp (mean)");
+    snprintf(zname[4], sizeof zname[4], "predictive, gp + UCB (beta %g)", ucb);
     const char *names[N_KINDS] = { "random", "evolution", "predictive",
-                                   zname[0], zname[1], zname[2] };
+                                   zname[0], zname[1], zname[2], zname[3], zname[4] };
     const nc_strategy_kind kinds[N_KINDS] = { NC_STRATEGY_RANDOM,
         NC_STRATEGY_EVOLUTION, NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE,
-        NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE };
-    const int n_kinds = zc ? N_KINDS : 3;
+        NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE,
+        NC_STRATEGY_PREDICTIVE };
     nc_strategy_cfg ec = nc_strategy_defaults(NC_STRATEGY_EVOLUTION);
     double rep[Q], sum[N_KINDS][N_MARKS] = { { 0 } },
            sq[N_KINDS][N_MARKS] = { { 0 } }, ask_s = 0, t0 = now_s();
-    for (int k = 0; k < n_kinds; k++)
+    for (int k = 0; k < N_KINDS; k++)
         for (int sd = 1; sd <= seeds; sd++) {
+            if ((k >= 3 && k <= 5 && !zc) || (k >= 6 && !(ucb > 0)))
+                break;
             nc_strategy_cfg cfg = k >= 2 ? pc : ec;
             cfg.seed = (uint64_t)sd;
             cfg.zc_pool = k == 3 || k == 5 ? pool : 0;
             cfg.zc_feature = k == 4 || k == 5;
+            if (k >= 6) {
+                cfg.predictor = NC_PRED_GP;
+                cfg.ucb_beta = k == 7 ? ucb : 0;
+            }
             double dummy = 0;
-            if (campaign(&ctx, t, sp, kinds[k], &cfg, k >= 3 ? zc : NULL, rep,
+            if (campaign(&ctx, t, sp, kinds[k], &cfg, k >= 3 && k <= 5 ? zc : NULL, rep,
                          pc.init, k == 2 ? &ask_s : &dummy)) {
                 fprintf(stderr, "search_predictive: %s\n", ctx.msg);
                 return 1;
@@ -226,7 +241,9 @@ int main(int argc, char **argv)
     printf("| strategy | %d queries | %d queries | %d queries |\n", marks[0],
            marks[1], marks[2]);
     printf("| --- | --- | --- | --- |\n");
-    for (int k = 0; k < n_kinds; k++) {
+    for (int k = 0; k < N_KINDS; k++) {
+        if ((k >= 3 && k <= 5 && !zc) || (k >= 6 && !(ucb > 0)))
+            continue;
         printf("| %s |", names[k]);
         for (int m = 0; m < N_MARKS; m++) {
             double mean = sum[k][m] / seeds;

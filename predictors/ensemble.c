@@ -101,26 +101,45 @@ static nc_status ens_fit(nc_ctx *ctx, nc_predictor *p, const double *Z,
     return st; /* on failure predictor.c clears e */
 }
 
-static nc_status ens_predict(nc_ctx *ctx, const nc_predictor *p, const double *Z,
-                             size_t m, int d, double *ys)
+/* The mean of the members' z-scores and, if sd is not NULL, their standard
+ * deviation: where the members disagree the ensemble is unsure (BANANAS's
+ * reading of an ensemble's uncertainty). */
+static nc_status ens_predict_sd(nc_ctx *ctx, const nc_predictor *p,
+                                const double *Z, size_t m, int d, double *ys,
+                                double *sd)
 {
     const ens *e = p->st;
-    double *pr = malloc(sizeof *pr * m);
-    if (!pr)
+    double *pr = malloc(sizeof *pr * m), *sq = calloc(m, sizeof *sq);
+    if (!pr || !sq) {
+        free(pr), free(sq);
         return nc_fail(ctx, NC_ERR_NOMEM, "ensemble predictions of %zu rows", m);
+    }
     for (size_t t = 0; t < m; t++)
         ys[t] = 0;
     for (int i = 0; i < e->k; i++) {
         nc_status st = nc_predictor_predict(ctx, e->m[i], Z, m, d, pr);
         if (st) {
-            free(pr);
+            free(pr), free(sq);
             return st;
         }
-        for (size_t t = 0; t < m; t++)
-            ys[t] += (pr[t] - e->mu[i]) / e->sd[i] / e->k;
+        for (size_t t = 0; t < m; t++) {
+            double zt = (pr[t] - e->mu[i]) / e->sd[i];
+            ys[t] += zt / e->k;
+            sq[t] += zt * zt / e->k;
+        }
     }
-    free(pr);
+    for (size_t t = 0; sd && t < m; t++) {
+        double var = sq[t] - ys[t] * ys[t];
+        sd[t] = var > 0 ? sqrt(var) : 0;
+    }
+    free(pr), free(sq);
     return NC_OK;
+}
+
+static nc_status ens_predict(nc_ctx *ctx, const nc_predictor *p, const double *Z,
+                             size_t m, int d, double *ys)
+{
+    return ens_predict_sd(ctx, p, Z, m, d, ys, NULL);
 }
 
 const nc_pred_vt nc_pred_ensemble_vt = {
@@ -129,5 +148,6 @@ const nc_pred_vt nc_pred_ensemble_vt = {
     .init = ens_init,
     .fit = ens_fit,
     .predict = ens_predict,
+    .predict_sd = ens_predict_sd,
     .clear = ens_clear,
 };

@@ -7,7 +7,9 @@
  * grid is deterministic, cannot diverge, and its 36 Cholesky factorizations
  * cost under a second at n = 500). sf2 is 1 because the targets are
  * standardized. The Cholesky runs through LAPACKE in double precision.
- * Prediction is the posterior mean.
+ * Prediction is the posterior mean; the spread is the posterior standard
+ * deviation of the latent function, sqrt(1 - k*' K^-1 k*), from the kept
+ * Cholesky factor.
  */
 #include "predictors/predictor_int.h"
 
@@ -27,6 +29,7 @@ typedef struct gp {
     int d;
     double *z;      /* training features, n x d (standardized) */
     double *alpha;  /* K^-1 y */
+    double *l;      /* Cholesky factor of K (lower, row-major n x n) */
     double ell2;    /* chosen l^2 */
     double sn2;     /* chosen noise variance */
     double lml;     /* its log marginal likelihood */
@@ -46,6 +49,7 @@ static void gp_clear(nc_predictor *p)
     if (g) {
         free(g->z);
         free(g->alpha);
+        free(g->l);
     }
     free(g);
     p->st = NULL;
@@ -120,8 +124,7 @@ static nc_status gp_fit(nc_ctx *ctx, nc_predictor *p, const double *Z,
     memcpy(a, ys, sizeof *a * n);
     nc_pred_cholesky_solve(k, (int)n, a, 1);
     free(d2);
-    free(k);
-    *g = (gp){ .n = n, .d = d, .z = z, .alpha = a, .ell2 = best_ell2,
+    *g = (gp){ .n = n, .d = d, .z = z, .alpha = a, .l = k, .ell2 = best_ell2,
                .sn2 = best_sn2, .lml = best };
     p->st = g;
     return NC_OK;
@@ -141,11 +144,45 @@ static nc_status gp_predict(nc_ctx *ctx, const nc_predictor *p, const double *Z,
     return NC_OK;
 }
 
+static nc_status gp_predict_sd(nc_ctx *ctx, const nc_predictor *p,
+                               const double *Z, size_t m, int d, double *ys,
+                               double *sd)
+{
+    const gp *g = p->st;
+    size_t n = g->n;
+    double *v = malloc(sizeof *v * n);
+    if (!v)
+        return nc_fail(ctx, NC_ERR_NOMEM, "gp spread of %zu points", n);
+    for (size_t i = 0; i < m; i++) {
+        double s = 0;
+        for (size_t t = 0; t < n; t++) {
+            v[t] = exp(-sqdist(Z + i * (size_t)d, g->z + t * (size_t)d, d) /
+                       (2 * g->ell2));
+            s += g->alpha[t] * v[t];
+        }
+        ys[i] = s;
+        /* v <- L^-1 k*, forward substitution; var = 1 - |v|^2. */
+        double q = 0;
+        for (size_t t = 0; t < n; t++) {
+            double r = v[t];
+            const double *lt = g->l + t * n;
+            for (size_t u = 0; u < t; u++)
+                r -= lt[u] * v[u];
+            v[t] = r / lt[t];
+            q += v[t] * v[t];
+        }
+        sd[i] = q < 1 ? sqrt(1 - q) : 0;
+    }
+    free(v);
+    return NC_OK;
+}
+
 const nc_pred_vt nc_pred_gp_vt = {
     .name = "gp",
     .min_points = 2,
     .init = gp_init,
     .fit = gp_fit,
     .predict = gp_predict,
+    .predict_sd = gp_predict_sd,
     .clear = gp_clear,
 };

@@ -249,8 +249,10 @@ nc_status nc_predictor_fit(nc_ctx *ctx, nc_predictor *p, const double *X,
     return NC_OK;
 }
 
-nc_status nc_predictor_predict(nc_ctx *ctx, const nc_predictor *p,
-                               const double *X, size_t m, int d, double *y)
+/* Checks a prediction request and runs the kind's predict (sd NULL) or
+ * predict_sd on standardized rows, mapping the results back. */
+static nc_status predict_any(nc_ctx *ctx, const nc_predictor *p, const double *X,
+                             size_t m, int d, double *y, double *sd)
 {
     const char *nm = p->vt->name;
     if (!p->fitted)
@@ -268,8 +270,11 @@ nc_status nc_predictor_predict(nc_ctx *ctx, const nc_predictor *p,
         return st;
     }
     if (p->y_const) {
-        for (size_t i = 0; i < m; i++)
+        for (size_t i = 0; i < m; i++) {
             y[i] = p->ym;
+            if (sd)
+                sd[i] = 0;
+        }
         return NC_OK;
     }
     double *Z = malloc(sizeof *Z * m * (size_t)d);
@@ -279,15 +284,42 @@ nc_status nc_predictor_predict(nc_ctx *ctx, const nc_predictor *p,
         for (int j = 0; j < d; j++)
             Z[i * (size_t)d + (size_t)j] =
                 (X[i * (size_t)d + (size_t)j] - p->xm[j]) / p->xs[j];
-    st = p->vt->predict(ctx, p, Z, m, d, y);
+    st = sd ? p->vt->predict_sd(ctx, p, Z, m, d, y, sd)
+            : p->vt->predict(ctx, p, Z, m, d, y);
     free(Z);
     if (st) {
         nc_ctx_prefix(ctx, "%s predict", nm);
         return st;
     }
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < m; i++) {
         y[i] = p->ym + p->ysd * y[i];
+        if (sd)
+            sd[i] *= p->ysd;
+    }
     return NC_OK;
+}
+
+nc_status nc_predictor_predict(nc_ctx *ctx, const nc_predictor *p,
+                               const double *X, size_t m, int d, double *y)
+{
+    return predict_any(ctx, p, X, m, d, y, NULL);
+}
+
+int nc_predictor_has_spread(nc_predictor_kind kind)
+{
+    return (int)kind >= 0 && kind < NC_PRED_N_KINDS && VTS[kind]->predict_sd;
+}
+
+nc_status nc_predictor_predict_sd(nc_ctx *ctx, const nc_predictor *p,
+                                  const double *X, size_t m, int d, double *y,
+                                  double *sd)
+{
+    if (!p->vt->predict_sd)
+        return nc_fail(ctx, NC_ERR_STATE, "%s predict: this kind gives no "
+                       "predictive spread (gp and ensemble do)", p->vt->name);
+    if (!sd)
+        return nc_fail(ctx, NC_ERR_INVAL, "%s predict: sd is NULL", p->vt->name);
+    return predict_any(ctx, p, X, m, d, y, sd);
 }
 
 int nc_pred_cholesky(double *a, int n)

@@ -149,4 +149,19 @@ nc_status nc_predictor_fit(nc_ctx *ctx, nc_predictor *p, const double *X,
 nc_status nc_predictor_predict(nc_ctx *ctx, const nc_predictor *p,
                                const double *X, size_t m, int d, double *y);
 
+/* 1 if kind gives a predictive spread (nc_predictor_predict_sd): the GP
+ * (posterior standard deviation of the latent function) and the ensemble
+ * (standard deviation of its members' standardized predictions, as
+ * BANANAS uses its ensemble); 0 for the others. */
+int nc_predictor_has_spread(nc_predictor_kind kind);
+
+/* nc_predictor_predict plus a spread sd[0..m) per row, in the units of y:
+ * how uncertain the model is about the row, larger away from the training
+ * data, for acquisitions such as UCB (mean + beta * sd). Errors as
+ * nc_predictor_predict, and NC_ERR_STATE for a kind without a spread.
+ * A model fitted on constant targets has sd 0. */
+nc_status nc_predictor_predict_sd(nc_ctx *ctx, const nc_predictor *p,
+                                  const double *X, size_t m, int d, double *y,
+                                  double *sd);
+
 #endif

@@ -25,6 +25,10 @@ typedef struct nc_pred_vt {
     /* Standardized predictions of m standardized rows. */
     nc_status (*predict)(nc_ctx *ctx, const nc_predictor *p, const double *Z,
                          size_t m, int d, double *ys);
+    /* The same with a predictive spread per row, in the same standardized
+     * units; NULL for a kind without one. */
+    nc_status (*predict_sd)(nc_ctx *ctx, const nc_predictor *p, const double *Z,
+                            size_t m, int d, double *ys, double *sd);
     /* Frees p->st (NULL allowed) and sets it to NULL. */
     void (*clear)(nc_predictor *p);
 } nc_pred_vt;

@@ -28,7 +28,7 @@
  *                     "init": 20, "candidates": 200, "parents": 10,
  *                     "mutations": 2, "random_frac": 0.1,
  *                     "zc_pool": 0, "zc_feature": false,
- *                     "zc_proxy": "synflow" },               (kind required)
+ *                     "zc_proxy": "synflow", "ucb_beta": 0 }, (kind required)
  *       "evaluator": { "kind": "table|inherited|scratch",        (kind required)
  *                      "file": "...csv", "select": "cifar10_valid",
  *                      "report": "cifar10_test",          (table: file required)
@@ -126,6 +126,7 @@ typedef struct nc_campaign_predictive {
     int zc_pool;                        /* zero-cost warm-up pool, 0: none */
     int zc_feature;                     /* 1: proxy score as a feature */
     char zc_proxy[NC_CAMPAIGN_NAME_MAX]; /* data-free proxy (search/zc.h) */
+    double ucb_beta;                    /* acquisition: mean + beta * spread */
 } nc_campaign_predictive;
 
 typedef struct nc_campaign_cfg {

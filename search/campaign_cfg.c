@@ -58,7 +58,8 @@ nc_campaign_cfg nc_campaign_cfg_defaults(void)
     nc_strategy_cfg pd = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
     c.pred = (nc_campaign_predictive){ pd.predictor, pd.init, pd.candidates,
                                        pd.parents, pd.mutations, pd.random_frac,
-                                       pd.zc_pool, pd.zc_feature, "synflow" };
+                                       pd.zc_pool, pd.zc_feature, "synflow",
+                                       pd.ucb_beta };
     c.evaluator = NC_EVAL_TABLE;
     strcpy(c.select_metric, "cifar10_valid");
     strcpy(c.report_metric, "cifar10_test");
@@ -90,6 +91,7 @@ nc_strategy_cfg nc_campaign_strategy_cfg(const nc_campaign_cfg *c)
     s.random_frac = c->pred.random_frac;
     s.zc_pool = c->pred.zc_pool;
     s.zc_feature = c->pred.zc_feature;
+    s.ucb_beta = c->pred.ucb_beta;
     s.n_obj = c->n_obj;
     for (int i = 0; i < c->n_obj && i < NC_MAX_OBJ; i++)
         s.minimize[i] = nc_campaign_objective_minimized(c->obj[i]);
@@ -186,8 +188,14 @@ nc_status nc_campaign_cfg_validate(nc_ctx *ctx, const nc_campaign_cfg *c)
          (c->pred.zc_pool != 0 &&
           (st = check_int(ctx, "strategy.zc_pool", c->pred.zc_pool,
                           c->pred.init, 1000000))) ||
-         (st = check_int(ctx, "strategy.zc_feature", c->pred.zc_feature, 0, 1))))
+         (st = check_int(ctx, "strategy.zc_feature", c->pred.zc_feature, 0, 1)) ||
+         (st = check_dbl(ctx, "strategy.ucb_beta", c->pred.ucb_beta, 0, 100))))
         return st;
+    if (c->strategy == NC_STRATEGY_PREDICTIVE && c->pred.ucb_beta > 0 &&
+        !nc_predictor_has_spread((nc_predictor_kind)c->pred.predictor))
+        return nc_fail(ctx, NC_ERR_INVAL, "campaign: field 'strategy.ucb_beta': "
+                       "needs a predictor with a spread (gp, ensemble), not %s",
+                       nc_predictor_name((nc_predictor_kind)c->pred.predictor));
     if (c->strategy == NC_STRATEGY_PREDICTIVE &&
         (c->pred.zc_pool || c->pred.zc_feature)) {
         const nc_proxy_info *pi = nc_proxy_find(c->pred.zc_proxy);
@@ -296,6 +304,7 @@ char *nc_campaign_cfg_to_json(const nc_campaign_cfg *c)
         cJSON_AddNumberToObject(s, "zc_pool", c->pred.zc_pool);
         cJSON_AddBoolToObject(s, "zc_feature", c->pred.zc_feature);
         cJSON_AddStringToObject(s, "zc_proxy", c->pred.zc_proxy);
+        cJSON_AddNumberToObject(s, "ucb_beta", c->pred.ucb_beta);
     }
     cJSON *e = cJSON_AddObjectToObject(o, "evaluator");
     if (e) {
@@ -521,7 +530,7 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         "valid", "recal_samples", "eval_samples", NULL };
     static const char *const st_keys[] = { "kind", "population", "sample",
         "crossover", "predictor", "init", "candidates", "parents", "mutations",
-        "random_frac", "zc_pool", "zc_feature", "zc_proxy", NULL };
+        "random_frac", "zc_pool", "zc_feature", "zc_proxy", "ucb_beta", NULL };
     static const char *const ev_keys[] = { "kind", "file", "select", "report",
         "epochs", "batch", "lr", "momentum", "weight_decay", "valid", NULL };
     nc_status st;
@@ -571,7 +580,8 @@ static nc_status parse_obj(nc_ctx *ctx, const cJSON *o, nc_campaign_cfg *c)
         (st = get_int(ctx, sg, "strategy", "zc_pool", 0, &c->pred.zc_pool)) ||
         (st = get_flag(ctx, sg, "strategy", "zc_feature", &c->pred.zc_feature)) ||
         (st = get_str(ctx, sg, "strategy", "zc_proxy", 0, c->pred.zc_proxy,
-                      sizeof c->pred.zc_proxy)))
+                      sizeof c->pred.zc_proxy)) ||
+        (st = get_num(ctx, sg, "strategy", "ucb_beta", 0, &c->pred.ucb_beta)))
         return st;
     c->strategy = (nc_strategy_kind)k;
 

@@ -15,11 +15,14 @@
  *      mutations of one of the cfg.parents fittest told architectures
  *      (round robin, so each parent gets its share);
  *   3. drops candidates already told or repeated, predicts the rest and
- *      proposes the one predicted best (ties: the first made).
- * The predictor only supplies a mean (the API has no predictive variance),
- * so the acquisition is pure exploitation; the random candidates and the
- * multi-mutation mutants are what keeps the search from settling on one
- * neighbourhood.
+ *      proposes the one predicted best (ties: the first made); with
+ *      cfg.ucb_beta > 0 "best" is the largest mean + beta * spread, an
+ *      upper confidence bound that favours candidates the model is unsure
+ *      about.
+ * By default the acquisition is the mean alone, pure exploitation; the
+ * random candidates and the multi-mutation mutants are what keeps the
+ * search from settling on one neighbourhood. UCB needs a spread (GP
+ * posterior deviation, or the spread of an ensemble's members).
  *
  * Zero-cost help (cfg.zc_pool, cfg.zc_feature; scores from the attached
  * nc_zc_fn). Warm-up, as Abdelfattah et al. (ICLR 2021) do for their
@@ -110,6 +113,15 @@ nc_status nc_predictive_check(nc_ctx *ctx, const nc_strategy_cfg *cfg)
     if (cfg->zc_feature != 0 && cfg->zc_feature != 1)
         return nc_fail(ctx, NC_ERR_INVAL, "predictive: zc_feature %d must be "
                        "0 or 1", cfg->zc_feature);
+    if (!(cfg->ucb_beta >= 0.0 && cfg->ucb_beta <= 100.0))
+        return nc_fail(ctx, NC_ERR_INVAL, "predictive: ucb_beta %g out of range "
+                       "[0, 100]", cfg->ucb_beta);
+    if (cfg->ucb_beta > 0 &&
+        !nc_predictor_has_spread((nc_predictor_kind)cfg->predictor))
+        return nc_fail(ctx, NC_ERR_INVAL, "predictive: ucb_beta %g needs a "
+                       "predictor with a spread (gp, ensemble), not %s",
+                       cfg->ucb_beta,
+                       nc_predictor_name((nc_predictor_kind)cfg->predictor));
     return NC_OK;
 }
 
@@ -200,6 +212,7 @@ typedef struct work {
     double *Xc, *yc;
     scored *by_pred;
     double *zc;             /* zero-cost scores (zc_feature) */
+    double *sd;             /* predictive spreads (ucb_beta > 0) */
     aset told, seen;
     nc_predictor *pred;
 } work;
@@ -218,6 +231,7 @@ static void work_free(work *w)
     free(w->yc);
     free(w->by_pred);
     free(w->zc);
+    free(w->sd);
     free(w->told.slot);
     free(w->seen.slot);
     nc_predictor_free(w->pred);
@@ -305,7 +319,9 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
     w.yc = malloc(m * sizeof *w.yc);
     w.by_pred = malloc(m * sizeof *w.by_pred);
     w.zc = cfg->zc_feature ? malloc(nz * sizeof *w.zc) : NULL;
-    if ((cfg->zc_feature && !w.zc) || !w.told_arch || !w.by_fit || !w.par || !w.X || !w.y || !w.f ||
+    w.sd = cfg->ucb_beta > 0 ? malloc(m * sizeof *w.sd) : NULL;
+    if ((cfg->zc_feature && !w.zc) || (cfg->ucb_beta > 0 && !w.sd) ||
+        !w.told_arch || !w.by_fit || !w.par || !w.X || !w.y || !w.f ||
         !w.cand || !w.cpar || !w.Xc || !w.yc || !w.by_pred ||
         aset_init(&w.told, sp, w.told_arch, (size_t)n) ||
         aset_init(&w.seen, sp, w.cand, m)) {
@@ -406,7 +422,13 @@ static nc_status rank_candidates(nc_ctx *ctx, const nc_strategy *s, pcache *c)
         zc_column(w.zc, nc, w.Xc, d, d0, &zfloor);
     }
     if (nc > 0) {
-        st = nc_predictor_predict(ctx, w.pred, w.Xc, nc, d, w.yc);
+        if (cfg->ucb_beta > 0) {
+            st = nc_predictor_predict_sd(ctx, w.pred, w.Xc, nc, d, w.yc, w.sd);
+            for (size_t k = 0; !st && k < nc; k++)
+                w.yc[k] += cfg->ucb_beta * w.sd[k];
+        } else {
+            st = nc_predictor_predict(ctx, w.pred, w.Xc, nc, d, w.yc);
+        }
         if (st) {
             work_free(&w);
             return st;

@@ -93,6 +93,10 @@ typedef struct nc_strategy_cfg {
      * -inf mapped one below the least finite value of the training set. */
     int zc_pool;
     int zc_feature;
+    /* Acquisition: candidates are ranked by mean + ucb_beta * spread of the
+     * predictor (nc_predictor_predict_sd; gp and ensemble have one), an
+     * upper confidence bound; 0 ranks by the mean alone. */
+    double ucb_beta;
 } nc_strategy_cfg;
 
 typedef struct nc_proposal {
@@ -117,7 +121,8 @@ typedef nc_status (*nc_zc_fn)(void *user, nc_ctx *ctx, const nc_arch *a,
 /* The defaults of kind: seed 0, population 10, sample 3, crossover 0
  * (see results/search_nb201_tabular.md for how they were chosen); the
  * predictive settings ridge, init 20, candidates 200, parents 10, mutations 2,
- * random_frac 0.1, no zero-cost help (results/search_nb201_predictive.md). */
+ * random_frac 0.1, no zero-cost help, ucb_beta 0
+ * (results/search_nb201_predictive.md). */
 nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
 
 /* A strategy of kind over sp (which must outlive it). NC_ERR_INVAL for an
@@ -125,7 +130,8 @@ nc_strategy_cfg nc_strategy_defaults(nc_strategy_kind kind);
  * 1..population, crossover in [0, 1], n_obj 0..NC_MAX_OBJ; for the
  * predictive kind also a known predictor, init 2..100000, candidates
  * 1..100000, parents 1..10000, mutations 1..64, random_frac in [0, 1],
- * zc_pool 0 or init..1000000, zc_feature 0 or 1);
+ * zc_pool 0 or init..1000000, zc_feature 0 or 1, ucb_beta in [0, 100] and
+ * 0 unless the predictor has a spread);
  * *out is NULL on failure. */
 nc_status nc_strategy_new(nc_ctx *ctx, nc_strategy_kind kind,
                           const nc_space *sp, const nc_strategy_cfg *cfg,

@@ -291,6 +291,66 @@ START_TEST(test_ask_gp_after_many)
 }
 END_TEST
 
+/* UCB: only with a predictor that has a spread; a pure function of the
+ * history like the rest (replay restores it); it proposes otherwise than
+ * the mean; the campaign file carries beta. */
+START_TEST(test_ucb)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_strategy_cfg c = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
+    nc_strategy *s = NULL;
+    c.ucb_beta = 1;
+    ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &s),
+                     NC_ERR_INVAL);
+    nc_test_expect_msg(&ctx, "needs a predictor with a spread");
+    c.predictor = NC_PRED_GP;
+    c.ucb_beta = -1;
+    ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &s),
+                     NC_ERR_INVAL);
+    nc_test_expect_msg(&ctx, "ucb_beta -1");
+    enum { N = 30 };
+    nc_proposal a[N], b[N], m[N];
+    c.seed = 5;
+    c.init = 10;
+    c.candidates = 100;
+    c.ucb_beta = 2;
+    nc_strategy *u;
+    ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &u), NC_OK);
+    run(u, 0, N, a);
+    nc_strategy *r;
+    ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &r), NC_OK);
+    for (int t = 0; t < 17; t++)
+        ck_assert_int_eq(nc_strategy_tell(&ctx, r, t, &a[t].arch,
+                                          objective(&a[t].arch)), NC_OK);
+    run(r, 17, N, b);
+    for (int t = 17; t < N; t++)
+        same_proposal(&a[t], &b[t]);
+    c.ucb_beta = 0;
+    nc_strategy *g;
+    ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &g), NC_OK);
+    run(g, 0, N, m);
+    int differ = 0;
+    for (int t = 10; t < N; t++)
+        differ += !nc_arch_equal(nb(), &a[t].arch, &m[t].arch);
+    ck_assert_int_gt(differ, 0);
+    nc_strategy_free(u);
+    nc_strategy_free(r);
+    nc_strategy_free(g);
+
+    nc_campaign_cfg cc;
+    ck_assert_int_eq(nc_campaign_cfg_from_json(&ctx, "{\"space\":\"nb201\","
+        "\"strategy\":{\"kind\":\"predictive\",\"predictor\":\"gp\","
+        "\"ucb_beta\":1.5},\"evaluator\":{\"kind\":\"table\",\"file\":"
+        "\"x.csv\"},\"objectives\":[\"accuracy\"],\"budget\":10}", &cc), NC_OK);
+    ck_assert_int_eq(nc_campaign_cfg_validate(&ctx, &cc), NC_OK);
+    ck_assert(nc_campaign_strategy_cfg(&cc).ucb_beta == 1.5);
+    cc.pred.predictor = NC_PRED_RIDGE;
+    ck_assert_int_eq(nc_campaign_cfg_validate(&ctx, &cc), NC_ERR_INVAL);
+    nc_test_expect_msg(&ctx, "'strategy.ucb_beta'");
+}
+END_TEST
+
 /* ---- campaigns ------------------------------------------------------------ */
 
 /* Every NB201 architecture with a learnable valid column (objective, plus a
@@ -420,6 +480,7 @@ static Suite *predictive_suite(void)
     tcase_add_test(tc, test_failed_trials);
     tcase_add_test(tc, test_beats_random);
     tcase_add_test(tc, test_ask_gp_after_many);
+    tcase_add_test(tc, test_ucb);
     tcase_add_test(tc, test_campaign_resume);
     tcase_add_test(tc, test_campaign_file);
     suite_add_tcase(s, tc);

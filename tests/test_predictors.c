@@ -5,6 +5,7 @@
  * problem, and fits are deterministic for a seed.
  */
 #include "predictors/predictor.h"
+#include "tests/util/testutil.h"
 #include "predictors/rank.h"
 #include "core/rng.h"
 
@@ -86,6 +87,65 @@ START_TEST(test_gp_smooth)
     double e = rmse(p, 2, smooth_f, 200);
     ck_assert_msg(e < 0.05, "GP RMSE %g on sin/cos (range about 3)", e);
     nc_predictor_free(p);
+}
+END_TEST
+
+/* The spread: small on the training inputs, near the prior's deviation
+ * far from them (GP); the ensemble's members disagree more off the data;
+ * the predictions equal nc_predictor_predict's; kinds without one say so. */
+START_TEST(test_spread)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    double *x = points(60, 2, 1), y[60], m[62], sd[62], m2[62];
+    double q[62 * 2];
+    for (int i = 0; i < 60; i++)
+        y[i] = smooth_f(x + 2 * i);
+    memcpy(q, x, sizeof *q * 120);
+    q[120] = 40, q[121] = -40;          /* far outside [-2, 2]^2 */
+    q[122] = 0.1, q[123] = 0.2;
+    for (int k = 0; k < NC_PRED_N_KINDS; k++) {
+        nc_predictor_opts o = nc_predictor_defaults((nc_predictor_kind)k);
+        o.rank_target = 0;
+        if (k == NC_PRED_ENSEMBLE) {
+            o.n_members = 2;
+            o.members[0] = NC_PRED_GP;
+            o.members[1] = NC_PRED_RIDGE;
+        }
+        nc_predictor *p;
+        ck_assert_int_eq(nc_predictor_new(&ctx, (nc_predictor_kind)k, &o, &p), NC_OK);
+        ck_assert_int_eq(nc_predictor_fit(&ctx, p, x, 60, 2, y), NC_OK);
+        if (!nc_predictor_has_spread((nc_predictor_kind)k)) {
+            ck_assert_int_eq(nc_predictor_predict_sd(&ctx, p, q, 62, 2, m, sd),
+                             NC_ERR_STATE);
+            nc_test_expect_msg(&ctx, "no predictive spread");
+            nc_predictor_free(p);
+            continue;
+        }
+        ck_assert_int_eq(nc_predictor_predict_sd(&ctx, p, q, 62, 2, m, sd), NC_OK);
+        ck_assert_int_eq(nc_predictor_predict(&ctx, p, q, 62, 2, m2), NC_OK);
+        ck_assert(memcmp(m, m2, sizeof m) == 0);
+        double in = 0;
+        for (int i = 0; i < 60; i++) {
+            ck_assert(sd[i] >= 0 && isfinite(sd[i]));
+            in += sd[i] / 60;
+        }
+        ck_assert_msg(sd[60] > 3 * in, "%s: far sd %g, mean sd on the data %g",
+                      nc_predictor_name((nc_predictor_kind)k), sd[60], in);
+        if (k == NC_PRED_GP) {
+            /* Far away the posterior is the prior: sd = the targets' sd. */
+            double mu = 0, v = 0;
+            for (int i = 0; i < 60; i++)
+                mu += y[i] / 60;
+            for (int i = 0; i < 60; i++)
+                v += (y[i] - mu) * (y[i] - mu) / 60;   /* as predictor.c */
+            ck_assert(fabs(sd[60] - sqrt(v)) < 1e-6 * sqrt(v));
+            ck_assert(in < 0.1 * sqrt(v));
+        }
+        nc_predictor_free(p);
+    }
+    ck_assert_int_eq(nc_predictor_has_spread(NC_PRED_N_KINDS), 0);
+    free(x);
 }
 END_TEST
 
@@ -247,6 +307,7 @@ static Suite *predictors_suite(void)
     tcase_add_test(tc, test_ridge_linear);
     tcase_add_test(tc, test_gp_smooth);
     tcase_add_test(tc, test_mlp_smooth);
+    tcase_add_test(tc, test_spread);
     tcase_add_test(tc, test_ensemble_ranks);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_constant_target);

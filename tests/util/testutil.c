@@ -408,6 +408,7 @@ void nc_test_expect_same_predictive(const nc_campaign_predictive *a,
     ck_assert_int_eq(a->zc_pool, b->zc_pool);
     ck_assert_int_eq(a->zc_feature, b->zc_feature);
     ck_assert_str_eq(a->zc_proxy, b->zc_proxy);
+    ck_assert(a->ucb_beta == b->ucb_beta);
 }
 
 void nc_test_exec_sql(const char *path, const char *sql)
