@@ -635,6 +635,12 @@ int main(int argc, char **argv)
                "build/bench/predictors_nb201 ");
     if (zc_path)
         fprintf(f, "--proxies %s ", zc_path);
+    if (extra_path) {
+        fprintf(f, "--extra %s:", extra_path);
+        for (int j = 0; j < n_extra; j++)
+            fprintf(f, "%s%s", j ? "," : "", extra_col[j]);
+        fprintf(f, " ");
+    }
     int all = 1;
     for (int k = 0; k < N_KINDS; k++)
         all &= kind_on[k];
