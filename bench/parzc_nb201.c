@@ -32,11 +32,12 @@
 #include "predictors/parzc.h"
 #include "predictors/proxy.h"
 #include "predictors/proxy_ensemble.h"
+#include "supernet/nb201.h"
 #include "predictors/rank.h"
 #include "search/table.h"
 #include "supernet/space.h"
 
-enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, D = NC_PROXY_NB201_SLOTS,
+enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, D = NC_NB201_SLOTS,
        MAX_SEEDS = 1000, N_METH = 4, LINE_MAX_ = 16384 };
 static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
 /* Method 0 is plain synflow (no fit; one value per seed, repeated). */
@@ -201,15 +202,15 @@ static void table(FILE *f, bench *b, int which)
 
 static const char *slot_name(int t, char *buf, size_t n)
 {
-    if (t == NC_PROXY_NB201_SLOT_STEM)
+    if (t == NC_NB201_SLOT_STEM)
         return "stem";
-    if (t == NC_PROXY_NB201_SLOT_RED1)
+    if (t == NC_NB201_SLOT_RED1)
         return "reduction 1";
-    if (t == NC_PROXY_NB201_SLOT_RED2)
+    if (t == NC_NB201_SLOT_RED2)
         return "reduction 2";
-    if (t == NC_PROXY_NB201_SLOT_HEAD)
+    if (t == NC_NB201_SLOT_HEAD)
         return "classifier";
-    int k = t - NC_PROXY_NB201_SLOT_EDGE0;
+    int k = t - NC_NB201_SLOT_EDGE0;
     static const char *EDGE[6] = { "0->1", "0->2", "1->2", "0->3", "1->3", "2->3" };
     snprintf(buf, n, "stage %d edge %d (%s)", k / 6, k % 6, EDGE[k % 6]);
     return buf;

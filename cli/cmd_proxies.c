@@ -58,7 +58,7 @@ static const struct option LONGOPTS[] = {
 };
 
 enum { MAX_COLS = 16, N_CLASSES = 10, MAX_ARCHS = 10000000, MAX_BATCH = 1024,
-       N_SLOTS = NC_PROXY_NB201_SLOTS };
+       N_SLOTS = NC_NB201_SLOTS };
 
 void nc_cli_proxies_help(FILE *f)
 {

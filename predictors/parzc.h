@@ -6,9 +6,9 @@
  * maximizing a differentiable Kendall tau against their accuracies.
  *
  *     nc_parzc *m;
- *     if (nc_parzc_new(ctx, NC_PROXY_NB201_SLOTS, NULL, &m) ||
- *         nc_parzc_fit(ctx, m, s_train, n, NC_PROXY_NB201_SLOTS, acc) ||
- *         nc_parzc_score(ctx, m, s_new, k, NC_PROXY_NB201_SLOTS, score))
+ *     if (nc_parzc_new(ctx, NC_NB201_SLOTS, NULL, &m) ||
+ *         nc_parzc_fit(ctx, m, s_train, n, NC_NB201_SLOTS, acc) ||
+ *         nc_parzc_score(ctx, m, s_new, k, NC_NB201_SLOTS, score))
  *         ...ctx->msg...
  *     nc_parzc_free(m);
  *

@@ -166,28 +166,13 @@ nc_status nc_proxy_score(nc_ctx *ctx, const char *name, nc_net *net,
  * synflow is a sum over weights, so it splits exactly by the layer each
  * weight belongs to. Layers are named by node tags (nc_net_set_tag), which
  * the builder sets; for a per-layer value to mean the same thing across
- * architectures the tags must name fixed positions. The NB201 builder
- * (supernet/nb201.c) tags its network with these 22 slots:
- *
- *   0        stem conv 3x3
- *   1 + 6s + e   edge e (nb201.h order) of the cells of stage s (0..2),
- *            summed over the stage's N cells; 0 when the op has no weights
- *            (none, skip_connect, avg_pool_3x3) or its weights get no
- *            gradient (an edge whose output reaches nothing)
- *   19, 20   the reduction blocks (both 3x3 convs and the 1x1 shortcut)
- *   21       the classifier (the head's linear layer; its BN has no W)
- *
- * The numbers are duplicated here because nb201.h does not export them;
- * tests/test_parzc.c checks they match the builder's tags.
+ * architectures the tags must name fixed positions: the NB201 builder
+ * tags its network with 22 slots (NC_NB201_SLOT_* in supernet/nb201.h:
+ * stem, edge e of the cells of stage s summed over the stage, the two
+ * reductions, the classifier). A slot's sum is 0 when its op has no
+ * weights (none, skip_connect, avg_pool_3x3) or its weights get no
+ * gradient (an edge whose output reaches nothing).
  */
-enum {
-    NC_PROXY_NB201_SLOTS = 22,
-    NC_PROXY_NB201_SLOT_STEM = 0,
-    NC_PROXY_NB201_SLOT_EDGE0 = 1,   /* + 6 * stage + edge */
-    NC_PROXY_NB201_SLOT_RED1 = 19,
-    NC_PROXY_NB201_SLOT_RED2 = 20,
-    NC_PROXY_NB201_SLOT_HEAD = 21
-};
 
 /* synflow split by node tag. *out gets exactly (bit for bit) what
  * nc_proxy_score(ctx, "synflow", net, NULL, seed, out) gives, and sums[t]

@@ -352,13 +352,9 @@ nc_status nc_nb201_from_index(int index, nc_nb201_arch *out)
  * summed over the stage's N cells; 19 and 20 the two reduction blocks; 21
  * the head (BN, ReLU, pool, classifier). Nodes that belong to a cell node
  * rather than an edge (sums, zeros) keep -1, as do the nodes of cells made
- * by another cell builder (the supernet's). predictors/proxy.h names these
- * numbers (NC_PROXY_NB201_SLOT_*) and tests/test_parzc.c checks the two
- * agree.
+ * by another cell builder (the supernet's). The numbers are nb201.h's
+ * NC_NB201_SLOT_*; tests/test_parzc.c checks what carries which.
  */
-
-enum { SLOT_STEM = 0, SLOT_EDGE0 = 1, SLOT_RED1 = 19, SLOT_RED2 = 20,
-       SLOT_HEAD = 21 };
 
 /* Tags the nodes from `first` to the last one added (what a builder call
  * just made). */
@@ -456,7 +452,7 @@ static int plain_cell(nc_ctx *ctx, nc_net *net, int x, int C, void *ud)
 {
     const plain_ud *u = ud;
     int stage = C == u->C ? 0 : C == 2 * u->C ? 1 : 2;
-    return cell(ctx, net, x, u->a, C, SLOT_EDGE0 + NC_NB201_N_EDGES * stage);
+    return cell(ctx, net, x, u->a, C, NC_NB201_SLOT_EDGE0 + NC_NB201_N_EDGES * stage);
 }
 
 int nc_nb201_build(nc_ctx *ctx, nc_net *net, int input_node,
@@ -508,12 +504,12 @@ int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
     int first = nc_net_n_nodes(net);
     int h = nc_net_conv(ctx, net, input_node, C, 3, 1, 1, 1, 0);
     h = nc_net_bn(ctx, net, h, 1);
-    tag_range(net, first, SLOT_STEM);
+    tag_range(net, first, NC_NB201_SLOT_STEM);
     for (int stage = 0, c = C; stage < 3; stage++, c *= 2) {
         if (stage > 0) {
             first = nc_net_n_nodes(net);
             h = reduction(ctx, net, h, c);
-            tag_range(net, first, stage == 1 ? SLOT_RED1 : SLOT_RED2);
+            tag_range(net, first, stage == 1 ? NC_NB201_SLOT_RED1 : NC_NB201_SLOT_RED2);
         }
         for (int i = 0; i < N && h >= 0; i++)
             h = cell_fn(ctx, net, h, c, ud);
@@ -522,7 +518,7 @@ int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
     h = nc_net_relu(ctx, net, nc_net_bn(ctx, net, h, 1));
     h = nc_net_gap(ctx, net, h);
     h = nc_net_linear(ctx, net, h, n_classes, 1);
-    tag_range(net, first, SLOT_HEAD);
+    tag_range(net, first, NC_NB201_SLOT_HEAD);
     if (h < 0)
         nc_ctx_prefix(ctx, "nb201");
     return h;

@@ -134,4 +134,20 @@ int nc_nb201_build_skeleton(nc_ctx *ctx, nc_net *net, int input_node, int C,
 size_t nc_nb201_param_count(const nc_nb201_arch *a, int C, int N, int in_c,
                             int n_classes);
 
+/* Slot tags the builders give the network's nodes (nc_net_set_tag), so
+ * per-layer measurements (predictors/proxy.h's nc_proxy_synflow_tags,
+ * ParZC) mean the same position in every architecture: the stem; edge e
+ * (the order above) of the cells of stage s at NC_NB201_SLOT_EDGE0 + 6 s +
+ * e, summed over the stage's cells; the two reduction blocks; the head.
+ * Nodes of a cell node rather than an edge (sums, zeros), and the cells a
+ * supernet's cell builder makes, keep tag -1. */
+enum {
+    NC_NB201_SLOTS = 22,
+    NC_NB201_SLOT_STEM = 0,
+    NC_NB201_SLOT_EDGE0 = 1,     /* + 6 * stage + edge */
+    NC_NB201_SLOT_RED1 = 19,
+    NC_NB201_SLOT_RED2 = 20,
+    NC_NB201_SLOT_HEAD = 21
+};
+
 #endif

@@ -15,7 +15,7 @@
 #include "predictors/rank.h"
 #include "supernet/nb201.h"
 
-enum { SLOTS = NC_PROXY_NB201_SLOTS };
+enum { SLOTS = NC_NB201_SLOTS };
 
 static const char *const ALL_CONV3 =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
@@ -54,7 +54,7 @@ static void weight_nodes_per_tag(const nc_net *net, int cnt[SLOTS + 1])
                       in.tag);
         cnt[in.tag < 0 ? SLOTS : in.tag]++;
         if (in.kind == NC_OP_LINEAR)
-            ck_assert_int_eq(in.tag, NC_PROXY_NB201_SLOT_HEAD);
+            ck_assert_int_eq(in.tag, NC_NB201_SLOT_HEAD);
     }
 }
 
@@ -69,12 +69,12 @@ START_TEST(slots_name_fixed_positions)
     for (int N = 1; N <= 2; N++) {
         nc_net *net = nb201_net(&ctx, ALL_CONV3, 4, N, 8);
         weight_nodes_per_tag(net, cnt);
-        ck_assert_int_eq(cnt[NC_PROXY_NB201_SLOT_STEM], 1);
-        ck_assert_int_eq(cnt[NC_PROXY_NB201_SLOT_RED1], 3);
-        ck_assert_int_eq(cnt[NC_PROXY_NB201_SLOT_RED2], 3);
-        ck_assert_int_eq(cnt[NC_PROXY_NB201_SLOT_HEAD], 1);
+        ck_assert_int_eq(cnt[NC_NB201_SLOT_STEM], 1);
+        ck_assert_int_eq(cnt[NC_NB201_SLOT_RED1], 3);
+        ck_assert_int_eq(cnt[NC_NB201_SLOT_RED2], 3);
+        ck_assert_int_eq(cnt[NC_NB201_SLOT_HEAD], 1);
         ck_assert_int_eq(cnt[SLOTS], 0);
-        for (int t = NC_PROXY_NB201_SLOT_EDGE0; t < NC_PROXY_NB201_SLOT_EDGE0 + 18; t++)
+        for (int t = NC_NB201_SLOT_EDGE0; t < NC_NB201_SLOT_EDGE0 + 18; t++)
             ck_assert_int_eq(cnt[t], N);
         nc_net_free(net);
     }
@@ -83,15 +83,15 @@ START_TEST(slots_name_fixed_positions)
     weight_nodes_per_tag(net, cnt);
     for (int s = 0; s < 3; s++)
         for (int e = 0; e < NC_NB201_N_EDGES; e++)
-            ck_assert_int_eq(cnt[NC_PROXY_NB201_SLOT_EDGE0 + 6 * s + e],
+            ck_assert_int_eq(cnt[NC_NB201_SLOT_EDGE0 + 6 * s + e],
                              e == 0 || e == 2 || e == 5);
     /* The stage-1 edge-2 conv has 2C = 8 output channels, 3x3. */
     for (int i = 0; i < nc_net_n_nodes(net); i++) {
         nc_net_node_info in;
         nc_net_node(net, i, &in);
-        if (in.tag == NC_PROXY_NB201_SLOT_EDGE0 + 6 + 2 && in.kind == NC_OP_CONV2D)
+        if (in.tag == NC_NB201_SLOT_EDGE0 + 6 + 2 && in.kind == NC_OP_CONV2D)
             ck_assert(in.attr.cout == 8 && in.attr.k == 3);
-        if (in.tag == NC_PROXY_NB201_SLOT_EDGE0 + 12 + 0 && in.kind == NC_OP_CONV2D)
+        if (in.tag == NC_NB201_SLOT_EDGE0 + 12 + 0 && in.kind == NC_OP_CONV2D)
             ck_assert(in.attr.cout == 16 && in.attr.k == 1);
     }
     nc_net_free(net);
@@ -143,9 +143,9 @@ START_TEST(slot_sums_equal_plain_synflow)
             ck_assert_msg(fabs(sum - plain.raw) <= 1e-12 * plain.raw,
                           "%s N=%d: slots sum to %.17g, synflow %.17g",
                           archs[k], N, sum, plain.raw);
-            ck_assert(s[NC_PROXY_NB201_SLOT_STEM] > 0);
-            ck_assert(s[NC_PROXY_NB201_SLOT_HEAD] > 0);
-            ck_assert(s[NC_PROXY_NB201_SLOT_RED1] > 0);
+            ck_assert(s[NC_NB201_SLOT_STEM] > 0);
+            ck_assert(s[NC_NB201_SLOT_HEAD] > 0);
+            ck_assert(s[NC_NB201_SLOT_RED1] > 0);
             if (k == 2)
                 for (int t = 1; t <= 18; t++)
                     ck_assert(s[t] == 0);
