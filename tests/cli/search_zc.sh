@@ -23,7 +23,7 @@ c = json.load(open(sys.argv[1]))
 c["evaluator"].update(file="table.csv", select="valid", report="test")
 c["dataset"] = "fashion-mnist"          # 1x28x28 nets: cheaper to score
 c["strategy"].update(init=8, candidates=40, zc_pool=40, zc_proxy="params")
-c["budget"] = 60
+c["budget"] = 400     # about a second or more: long enough to kill part-way
 c["threads"] = 1
 json.dump(c, open("zc.json", "w"), indent=1)
 c["strategy"]["zc_proxy"] = "snip"
@@ -33,12 +33,12 @@ PY
 START=$(date +%s.%N)
 expect 0 search --config zc.json --db ref.db --json
 END=$(date +%s.%N)
-[ "$(json_get trials out)" = 60 ] || fail "reference: $(cat out)"
+[ "$(json_get trials out)" = 400 ] || fail "reference: $(cat out)"
 SPAN=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.3f", b - a }')
 expect 0 report --db ref.db --csv ref.csv --top 0
 sed 's/,[^,]*$//' ref.csv >ref.cut
 [ "$(grep -c ',warmup,' ref.cut)" -eq 8 ] || fail "not 8 warm-up trials: $(head -3 ref.cut)"
-[ "$(grep -c ',predicted,' ref.cut)" -eq 52 ] || fail "not 52 predicted trials"
+[ "$(grep -c ',predicted,' ref.cut)" -eq 392 ] || fail "not 392 predicted trials"
 
 # Kills 1-3 anywhere (the warm-up scoring included), 4-8 in the second half,
 # where the predictor ranks candidates.
@@ -62,7 +62,7 @@ for k in 1 2 3 4 5 6 7 8; do
     else
         n=$(json_get trials st)
         echo "    kill $k after ${d}s: $n trials stored" >&2
-        [ "$n" -gt 0 ] && [ "$n" -lt 60 ] && MID=$((MID + 1))
+        [ "$n" -gt 0 ] && [ "$n" -lt 400 ] && MID=$((MID + 1))
         rc=0
         "$NC_BIN" resume 1 --db "$db" --quiet >/dev/null 2>err </dev/null ||
             rc=$?
