@@ -78,8 +78,7 @@ typedef struct nc_node {
     int grad;                /* the backward of the last forward runs it */
     int tag;                 /* the builder's label (nc_net_set_tag), -1 */
     float *gate;             /* relu: frozen input (nc_net_relu_freeze), or
-                                NULL; owned, n_gate floats */
-    int n_gate;              /* batch size the gates were taken at */
+                                NULL; owned, frozen_n samples */
 } nc_node;
 
 struct nc_net {
@@ -97,6 +96,7 @@ struct nc_net {
     const int32_t *last_labels;
     int want_input_grad;     /* nc_net_want_input_grad was called */
     int grads_valid;         /* a backward ran since the last forward */
+    int frozen_n;            /* batch size of the ReLU gates, 0: none */
     int threads;
     nc_pool *pool;           /* NULL when single-threaded */
 };
@@ -555,10 +555,9 @@ nc_status nc_net_forward(nc_ctx *ctx, nc_net *net, const float *x,
                 return nc_fail(ctx, NC_ERR_RANGE, "net: label %d of sample %d "
                                "outside 0..%d", (int)labels[i], i, nc - 1);
     }
-    int frozen = nc_net_relu_frozen_n(net);
-    if (frozen && n != frozen)
+    if (net->frozen_n && n != net->frozen_n)
         return nc_fail(ctx, NC_ERR_STATE, "net: ReLUs are frozen at batch %d, "
-                       "forward of %d", frozen, n);
+                       "forward of %d", net->frozen_n, n);
     net_rebind(net);
     net->last_n = n;
     net->last_train = train;
@@ -698,17 +697,14 @@ nc_status nc_net_relu_freeze(nc_ctx *ctx, nc_net *net)
                            "gates");
         }
         memcpy(nd->gate, net->nodes[nd->in[0]].y, m * sizeof *nd->gate);
-        nd->n_gate = n;
     }
+    net->frozen_n = n;
     return NC_OK;
 }
 
 int nc_net_relu_frozen_n(const nc_net *net)
 {
-    for (int i = 1; i < net->n_nodes; i++)
-        if (net->nodes[i].gate)
-            return net->nodes[i].n_gate;
-    return 0;
+    return net->frozen_n;
 }
 
 void nc_net_relu_thaw(nc_net *net)
@@ -718,8 +714,8 @@ void nc_net_relu_thaw(nc_net *net)
     for (int i = 0; i < net->n_nodes; i++) {
         free(net->nodes[i].gate);
         net->nodes[i].gate = NULL;
-        net->nodes[i].n_gate = 0;
     }
+    net->frozen_n = 0;
 }
 
 const float *nc_net_logits(const nc_net *net)
