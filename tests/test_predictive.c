@@ -29,18 +29,6 @@ static const nc_space *nb(void)
     return sp;
 }
 
-/* A learnable objective on NB201 cells: an additive score per (edge, op)
- * plus a small interaction, unique maximum at every gene = 3 (score 65). */
-static double objective(const nc_arch *a)
-{
-    double v = 0;
-    for (int i = 0; i < 6; i++) {
-        int g = a->g[i];
-        v += g == 3 ? 10 : g == 2 ? 6 : g == 1 ? 3 : (double)(i % 2);
-    }
-    v += a->g[0] == a->g[5] ? 5 : 0;
-    return v;
-}
 
 static nc_strategy *make(uint64_t seed)
 {
@@ -64,7 +52,7 @@ static void run(nc_strategy *s, int64_t from, int64_t n, nc_proposal *p)
     for (int64_t t = from; t < n; t++) {
         ck_assert_msg(nc_strategy_ask(&ctx, s, t, &p[t]) == NC_OK, "%s", ctx.msg);
         ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &p[t].arch,
-                                          objective(&p[t].arch)), NC_OK);
+                                          nc_test_nb201_objective(&p[t].arch)), NC_OK);
     }
 }
 
@@ -127,7 +115,7 @@ START_TEST(test_replay_restores)
         nc_strategy *r = make(7);
         for (int t = 0; t < cuts[c]; t++)
             ck_assert_int_eq(nc_strategy_tell(&ctx, r, t, &a[t].arch,
-                                              objective(&a[t].arch)), NC_OK);
+                                              nc_test_nb201_objective(&a[t].arch)), NC_OK);
         run(r, cuts[c], N, b);
         for (int t = cuts[c]; t < N; t++)
             same_proposal(&a[t], &b[t]);
@@ -189,7 +177,7 @@ START_TEST(test_ask_ahead_distinct)
     nc_strategy *r = make(11);
     for (int t = 0; t < N; t++)
         ck_assert_int_eq(nc_strategy_tell(&ctx, r, t, &a[t].arch,
-                                          objective(&a[t].arch)), NC_OK);
+                                          nc_test_nb201_objective(&a[t].arch)), NC_OK);
     ck_assert_int_eq(nc_strategy_ask(&ctx, r, N + 3, &again), NC_OK);
     same_proposal(&a[N + 3], &again);
     nc_strategy_free(r);
@@ -206,7 +194,7 @@ START_TEST(test_failed_trials)
     for (int t = 0; t < 40; t++) {
         nc_proposal p;
         ck_assert_msg(nc_strategy_ask(&ctx, s, t, &p) == NC_OK, "%s", ctx.msg);
-        double v = t % 3 == 0 ? -INFINITY : objective(&p.arch);
+        double v = t % 3 == 0 ? -INFINITY : nc_test_nb201_objective(&p.arch);
         ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &p.arch, v), NC_OK);
         if (t >= 10)
             ck_assert_int_eq(p.origin, NC_ORIGIN_PREDICTED);
@@ -237,7 +225,7 @@ static int hit_time(nc_strategy_kind kind, uint64_t seed, int q)
     for (; t < q; t++) {
         nc_proposal p;
         ck_assert_int_eq(nc_strategy_ask(&ctx, s, t, &p), NC_OK);
-        double v = objective(&p.arch);
+        double v = nc_test_nb201_objective(&p.arch);
         ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &p.arch, v), NC_OK);
         if (v == 65)
             break;
@@ -279,7 +267,7 @@ START_TEST(test_ask_gp_after_many)
     for (int t = 0; t < N; t++) {
         nb()->sample(nb(), &r, &told[t]);
         ck_assert_int_eq(nc_strategy_tell(&ctx, s, t, &told[t],
-                                          objective(&told[t])), NC_OK);
+                                          nc_test_nb201_objective(&told[t])), NC_OK);
     }
     nc_proposal p;
     ck_assert_int_eq(nc_strategy_ask(&ctx, s, N, &p), NC_OK);
@@ -322,7 +310,7 @@ START_TEST(test_ucb)
     ck_assert_int_eq(nc_strategy_new(&ctx, NC_STRATEGY_PREDICTIVE, nb(), &c, &r), NC_OK);
     for (int t = 0; t < 17; t++)
         ck_assert_int_eq(nc_strategy_tell(&ctx, r, t, &a[t].arch,
-                                          objective(&a[t].arch)), NC_OK);
+                                          nc_test_nb201_objective(&a[t].arch)), NC_OK);
     run(r, 17, N, b);
     for (int t = 17; t < N; t++)
         same_proposal(&a[t], &b[t]);
@@ -353,19 +341,12 @@ END_TEST
 
 /* ---- campaigns ------------------------------------------------------------ */
 
-/* Every NB201 architecture with a learnable valid column (objective, plus a
- * small irregular part) and test = valid - 1.5; written once. */
-static double table_valid(int i, const nc_arch *a)
-{
-    unsigned h = (unsigned)i * 2654435761u;
-    return objective(a) / 2 + (double)(h % 1000u) / 1000.0;
-}
-
+/* Every NB201 architecture with a learnable valid column; written once. */
 static const char *table_path(void)
 {
     static char path[600];
     return path[0] ? path : nc_test_nb201_table(path, sizeof path, "nb201_pred.csv",
-                                                table_valid);
+                                                nc_test_nb201_learnable);
 }
 
 START_TEST(test_campaign_resume)

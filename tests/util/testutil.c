@@ -396,6 +396,22 @@ char *nc_test_nb201_table(char *buf, size_t n, const char *name,
     return buf;
 }
 
+double nc_test_nb201_objective(const nc_arch *a)
+{
+    double v = 0;
+    for (int i = 0; i < 6; i++) {
+        int g = a->g[i];
+        v += g == 3 ? 10 : g == 2 ? 6 : g == 1 ? 3 : (double)(i % 2);
+    }
+    return v + (a->g[0] == a->g[5] ? 5 : 0);
+}
+
+double nc_test_nb201_learnable(int index, const nc_arch *a)
+{
+    unsigned h = (unsigned)index * 2654435761u;
+    return nc_test_nb201_objective(a) / 2 + (double)(h % 1000u) / 1000.0;
+}
+
 void nc_test_expect_same_predictive(const nc_campaign_predictive *a,
                                     const nc_campaign_predictive *b)
 {

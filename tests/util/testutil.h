@@ -50,6 +50,13 @@ void nc_test_expect_same_trials(nc_ctx *ctx, struct nc_store *da, int64_t a,
 struct nc_arch;
 char *nc_test_nb201_table(char *buf, size_t n, const char *name,
                           double (*valid_of)(int index, const struct nc_arch *a));
+/* A learnable objective on NB201 cells for strategy tests: an additive
+ * score per (edge, op) plus a small interaction, unique maximum 65 at
+ * every gene = 3 (nor_conv_3x3). */
+double nc_test_nb201_objective(const struct nc_arch *a);
+/* A table column for nc_test_nb201_table: the objective halved plus an
+ * irregular part in [0, 1) from the index. */
+double nc_test_nb201_learnable(int index, const struct nc_arch *a);
 /* The predictive-strategy settings of two campaign configs are equal, field
  * by field (memcmp would also compare padding bytes). */
 struct nc_campaign_predictive;
