@@ -45,6 +45,7 @@ TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/tests/util/testutil.o
 BENCHSRC := $(wildcard bench/*.c)
 BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
+BENCHUTIL := $(BUILD)/bench/util/zc_csv.o
 
 LIB      := $(BUILD)/libnasc.a
 BIN      := $(BUILD)/nasc
@@ -75,8 +76,8 @@ $(BUILD)/tests/util/testutil.o: tests/util/testutil.c
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(CHECKLIBS) $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BENCHUTIL) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BENCHUTIL) $(LIB) $(LDLIBS)
 
 # Unit and integration tests (Check), then the tests that run the real binary.
 check: check-unit check-cli
@@ -93,4 +94,4 @@ bench: $(BIN) $(BENCHBIN)
 clean:
 	rm -rf build build-san nasc
 
--include $(LIBOBJ:.o=.d) $(CLIOBJ:.o=.d) $(TESTBIN:=.d) $(TESTUTIL:.o=.d) $(BENCHBIN:=.d)
+-include $(LIBOBJ:.o=.d) $(CLIOBJ:.o=.d) $(TESTBIN:=.d) $(TESTUTIL:.o=.d) $(BENCHBIN:=.d) $(BENCHUTIL:.o=.d)

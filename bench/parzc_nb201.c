@@ -33,12 +33,13 @@
 #include "predictors/proxy.h"
 #include "predictors/proxy_ensemble.h"
 #include "supernet/nb201.h"
+#include "bench/util/zc_csv.h"
 #include "predictors/rank.h"
 #include "search/table.h"
 #include "supernet/space.h"
 
 enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, D = NC_NB201_SLOTS,
-       MAX_SEEDS = 1000, N_METH = 4, LINE_MAX_ = 16384 };
+       MAX_SEEDS = 1000, N_METH = 4 };
 static const int SIZES[N_SIZES] = { 20, 50, 100, 200, 500 };
 /* Method 0 is plain synflow (no fit; one value per seed, repeated). */
 static const char *METH_NAME[N_METH] = { "synflow (plain)", "ParZC lse",
@@ -216,84 +217,32 @@ static const char *slot_name(int t, char *buf, size_t n)
     return buf;
 }
 
-/* Splits line (modified in place) at commas into at most max fields. */
-static int split_csv(char *line, char **fld, int max)
-{
-    int n = 0;
-    char *q = line;
-    while (n < max) {
-        fld[n++] = q;
-        char *c = strchr(q, ',');
-        if (!c)
-            break;
-        *c = 0;
-        q = c + 1;
-    }
-    char *nl = strpbrk(fld[n - 1], "\r\n");
-    if (nl)
-        *nl = 0;
-    return n;
-}
-
 /* Reads the --layers CSV into s (N_ARCH x D) and syn (N_ARCH); checks that
  * every index appears once, its arch matches, and the slots add up to
  * synflow. */
-static int load_layers(const nc_space *sp, const char *path, double *s, double *syn)
+static int load_layers(const char *path, double *s, double *syn)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
+    char names[1 + D][32];
+    const char *cols[1 + D];
+    snprintf(names[0], sizeof names[0], "synflow");
+    for (int t = 0; t < D; t++)
+        snprintf(names[1 + t], sizeof names[0], "synflow_l%d", t);
+    for (int c = 0; c < 1 + D; c++)
+        cols[c] = names[c];
+    double *v = malloc(sizeof *v * N_ARCH * (1 + D));
+    if (!v || nc_bench_zc_columns(path, 1 + D, cols, v)) {
+        fprintf(stderr, "%s: need index, arch, synflow, synflow_l0..l%d "
+                "(made with --layers?)\n", path, D - 1);
+        free(v);
         return 1;
     }
-    static char line[LINE_MAX_];
-    char *fld[64], buf[1024], name[32];
-    int col[3 + D];
-    for (int c = 0; c < 3 + D; c++)
-        col[c] = -1;
-    if (!fgets(line, sizeof line, f)) {
-        fprintf(stderr, "%s: empty\n", path);
-        fclose(f);
-        return 1;
-    }
-    int nf = split_csv(line, fld, 64);
-    for (int i = 0; i < nf; i++)
-        for (int c = 0; c < 3 + D; c++) {
-            snprintf(name, sizeof name, "synflow_l%d", c - 3);
-            const char *want = c == 0 ? "index" : c == 1 ? "arch" : c == 2 ? "synflow" : name;
-            if (!strcmp(fld[i], want))
-                col[c] = i;
-        }
-    for (int c = 0; c < 3 + D; c++)
-        if (col[c] < 0) {
-            fprintf(stderr, "%s: column %d of index, arch, synflow, synflow_l0..l%d "
-                    "missing (made with --layers?)\n", path, c, D - 1);
-            fclose(f);
-            return 1;
-        }
-    unsigned char *seen = calloc(N_ARCH, 1);
-    int rows = 0, bad = 0, ndeg = 0;
-    while (!bad && fgets(line, sizeof line, f)) {
-        nf = split_csv(line, fld, 64);
-        for (int c = 0; c < 3 + D; c++)
-            bad |= col[c] >= nf;
-        long k = bad ? -1 : strtol(fld[col[0]], NULL, 10);
-        if (k < 0 || k >= N_ARCH || seen[k]) {
-            bad = 1;
-            break;
-        }
-        nc_arch a;
-        sp->nth(sp, k, &a);
-        sp->format(sp, &a, buf, sizeof buf);
-        if (strcmp(buf, fld[col[1]])) {
-            fprintf(stderr, "%s: index %ld is %s in the space, %s in the file\n",
-                    path, k, buf, fld[col[1]]);
-            bad = 1;
-            break;
-        }
-        syn[k] = strtod(fld[col[2]], NULL);
+    int bad = 0, ndeg = 0;
+    for (int k = 0; k < N_ARCH && !bad; k++) {
+        const double *r = v + (size_t)k * (1 + D);
+        syn[k] = r[0];
         double sum = 0;
         for (int t = 0; t < D; t++) {
-            s[k * D + t] = strtod(fld[col[3 + t]], NULL);
+            s[k * D + t] = r[1 + t];
             sum += s[k * D + t];
         }
         if (isinf(syn[k])) {
@@ -303,19 +252,12 @@ static int load_layers(const nc_space *sp, const char *path, double *s, double *
             bad = !(fabs(sum - syn[k]) <= 1e-9 * syn[k]);
         }
         if (bad)
-            fprintf(stderr, "%s: index %ld: slots sum to %.17g, synflow %.17g\n",
+            fprintf(stderr, "%s: index %d: slots sum to %.17g, synflow %.17g\n",
                     path, k, sum, syn[k]);
-        seen[k] = 1;
-        rows++;
     }
-    fclose(f);
-    free(seen);
-    if (!bad && rows != N_ARCH) {
-        fprintf(stderr, "%s: %d of %d cells\n", path, rows, N_ARCH);
-        bad = 1;
-    }
+    free(v);
     if (!bad)
-        fprintf(stderr, "layers: %d cells, %d degenerate\n", rows, ndeg);
+        fprintf(stderr, "layers: %d cells, %d degenerate\n", N_ARCH, ndeg);
     return bad;
 }
 
@@ -404,7 +346,7 @@ int main(int argc, char **argv)
         }
     }
     nc_table_free(t);
-    if (load_layers(sp, layers, s, syn))
+    if (load_layers(layers, s, syn))
         return 1;
     pthread_mutex_init(&b.mu, NULL);
     struct timespec t0, t1;

@@ -50,6 +50,7 @@
 #include "predictors/rank.h"
 #include "search/table.h"
 #include "supernet/nb201.h"
+#include "bench/util/zc_csv.h"
 
 enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = NC_PRED_N_KINDS, N_ENC = 4,
        D_ONEHOT = 30, D_PATH = 130, D_ZC3 = 3, D_EXTRA_MAX = 8, MAX_SEEDS = 1000,
@@ -289,184 +290,71 @@ static void table(FILE *f, bench *b, int which)
         }
 }
 
-/* Splits line (modified in place) at commas into at most max fields. */
-static int split_csv(char *line, char **fld, int max)
+/* Puts column col of zc (rows of D_ZC) that is not finite one below the
+ * column's least finite value; returns that value, the count in *ndeg. */
+static double floor_column(double *zc, int col, int *ndeg)
 {
-    int n = 0;
-    char *q = line;
-    while (n < max) {
-        fld[n++] = q;
-        char *c = strchr(q, ',');
-        if (!c)
-            break;
-        *c = 0;
-        q = c + 1;
-    }
-    char *nl = strpbrk(fld[n - 1], "\r\n");
-    if (nl)
-        *nl = 0;
-    return n;
+    double lo = INFINITY;
+    *ndeg = 0;
+    for (int k = 0; k < N_ARCH; k++)
+        if (isfinite(zc[k * D_ZC + col]) && zc[k * D_ZC + col] < lo)
+            lo = zc[k * D_ZC + col];
+    for (int k = 0; k < N_ARCH; k++)
+        if (!isfinite(zc[k * D_ZC + col]))
+            zc[k * D_ZC + col] = lo - 1, (*ndeg)++;
+    return lo - 1;
 }
 
 /* Reads the proxy CSV into zc (N_ARCH x D_ZC): log synflow, log params,
  * log flops; degenerate synflow (-inf or <= 0) -> least finite log - 1. */
-static int load_proxies(const nc_space *sp, const char *path, double *zc)
+static int load_proxies(const char *path, double *zc)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
+    static const char *const cols[D_ZC3] = { "synflow", "params", "flops" };
+    double *v = malloc(sizeof *v * N_ARCH * D_ZC3);
+    if (!v || nc_bench_zc_columns(path, D_ZC3, cols, v)) {
+        free(v);
         return 1;
     }
-    static char line[8192];
-    char *fld[32], buf[1024];
-    int col[5] = { -1, -1, -1, -1, -1 }; /* index arch synflow params flops */
-    static const char *names[5] = { "index", "arch", "synflow", "params", "flops" };
-    if (!fgets(line, sizeof line, f)) {
-        fprintf(stderr, "%s: empty\n", path);
-        fclose(f);
-        return 1;
-    }
-    int nf = split_csv(line, fld, 32);
-    for (int i = 0; i < nf; i++)
-        for (int c = 0; c < 5; c++)
-            if (!strcmp(fld[i], names[c]))
-                col[c] = i;
-    for (int c = 0; c < 5; c++)
-        if (col[c] < 0) {
-            fprintf(stderr, "%s: no column %s\n", path, names[c]);
-            fclose(f);
-            return 1;
-        }
-    unsigned char *seen = calloc(N_ARCH, 1);
-    int rows = 0, bad = 0;
-    while (!bad && fgets(line, sizeof line, f)) {
-        if (line[0] == '\n' || line[0] == '\r')
-            continue;
-        nf = split_csv(line, fld, 32);
-        for (int c = 0; c < 5; c++)
-            if (col[c] >= nf)
-                bad = 1;
-        if (bad)
-            break;
-        long k = strtol(fld[col[0]], NULL, 10);
-        if (k < 0 || k >= N_ARCH || seen[k]) {
-            bad = 1;
-            break;
-        }
-        nc_arch a;
-        sp->nth(sp, k, &a);
-        sp->format(sp, &a, buf, sizeof buf);
-        if (strcmp(buf, fld[col[1]])) {
-            fprintf(stderr, "%s: index %ld is %s in the space, %s in the file\n", path, k, buf,
-                    fld[col[1]]);
-            bad = 1;
-            break;
-        }
-        double sf = strtod(fld[col[2]], NULL), pa = strtod(fld[col[3]], NULL),
-               fl = strtod(fld[col[4]], NULL);
+    for (int k = 0; k < N_ARCH; k++) {
+        double sf = v[k * D_ZC3], pa = v[k * D_ZC3 + 1], fl = v[k * D_ZC3 + 2];
         if (!(pa > 0) || !(fl > 0) || !isfinite(pa) || !isfinite(fl)) {
-            fprintf(stderr, "%s: index %ld: params/flops not positive\n", path, k);
-            bad = 1;
-            break;
+            fprintf(stderr, "%s: index %d: params/flops not positive\n", path, k);
+            free(v);
+            return 1;
         }
         zc[k * D_ZC + 0] = sf > 0 && isfinite(sf) ? log(sf) : -INFINITY;
         zc[k * D_ZC + 1] = log(pa);
         zc[k * D_ZC + 2] = log(fl);
-        seen[k] = 1;
-        rows++;
     }
-    fclose(f);
-    if (!bad && rows != N_ARCH) {
-        fprintf(stderr, "%s: %d of %d cells\n", path, rows, N_ARCH);
-        bad = 1;
-    } else if (bad)
-        fprintf(stderr, "%s: bad row %d\n", path, rows + 2);
-    free(seen);
-    if (bad)
-        return 1;
-    double lo = INFINITY;
-    int ndeg = 0;
-    for (int k = 0; k < N_ARCH; k++)
-        if (isfinite(zc[k * D_ZC]) && zc[k * D_ZC] < lo)
-            lo = zc[k * D_ZC];
-    for (int k = 0; k < N_ARCH; k++)
-        if (!isfinite(zc[k * D_ZC]))
-            zc[k * D_ZC] = lo - 1, ndeg++;
-    fprintf(stderr, "proxies: %d cells, %d degenerate (log synflow -> %.3f)\n", N_ARCH, ndeg, lo - 1);
+    free(v);
+    int ndeg;
+    double lo = floor_column(zc, 0, &ndeg);
+    fprintf(stderr, "proxies: %d cells, %d degenerate (log synflow -> %.3f)\n", N_ARCH, ndeg, lo);
     return 0;
 }
 
-/* Appends the --extra columns of a `nasc proxies --all` CSV (matched by
- * index, checked against arch) to zc (columns 3..3+n_extra of N_ARCH x
- * D_ZC), as they are: naswot is already a log-determinant, jacob_cov a
- * sum of logs. Degenerate values (-inf) -> the column's least finite - 1. */
-static int load_extra(const nc_space *sp, const char *path, double *zc)
+/* Appends the --extra columns of a `nasc proxies --all` CSV to zc (columns
+ * 3..3+n_extra), as they are: naswot is already a log-determinant,
+ * jacob_cov a sum of logs. Degenerate values (-inf) -> the column's least
+ * finite - 1. */
+static int load_extra(const char *path, double *zc)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    static char line[8192];
-    char *fld[64], buf[1024];
-    int ci = -1, ca = -1, cx[D_EXTRA_MAX];
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        return 1;
-    }
-    int nf = split_csv(line, fld, 64);
+    const char *cols[D_EXTRA_MAX];
+    double *v = malloc(sizeof *v * N_ARCH * (size_t)n_extra);
     for (int j = 0; j < n_extra; j++)
-        cx[j] = -1;
-    for (int i = 0; i < nf; i++) {
-        if (!strcmp(fld[i], "index"))
-            ci = i;
-        if (!strcmp(fld[i], "arch"))
-            ca = i;
-        for (int j = 0; j < n_extra; j++)
-            if (!strcmp(fld[i], extra_col[j]))
-                cx[j] = i;
-    }
-    int bad = ci < 0 || ca < 0, rows = 0;
-    for (int j = 0; j < n_extra; j++)
-        if (cx[j] < 0) {
-            fprintf(stderr, "%s: no column %s\n", path, extra_col[j]);
-            bad = 1;
-        }
-    while (!bad && fgets(line, sizeof line, f)) {
-        nf = split_csv(line, fld, 64);
-        long k = nf > ci ? strtol(fld[ci], NULL, 10) : -1;
-        if (k < 0 || k >= N_ARCH || nf <= ca) {
-            bad = 1;
-            break;
-        }
-        nc_arch a;
-        sp->nth(sp, k, &a);
-        sp->format(sp, &a, buf, sizeof buf);
-        if (strcmp(buf, fld[ca])) {
-            bad = 1;
-            break;
-        }
-        for (int j = 0; j < n_extra; j++)
-            zc[k * D_ZC + D_ZC3 + j] = nf > cx[j] ? strtod(fld[cx[j]], NULL) : NAN;
-        rows++;
-    }
-    fclose(f);
-    if (bad || rows != N_ARCH) {
-        fprintf(stderr, "%s: bad file (row %d)\n", path, rows + 2);
+        cols[j] = extra_col[j];
+    if (!v || nc_bench_zc_columns(path, n_extra, cols, v)) {
+        free(v);
         return 1;
     }
+    for (int k = 0; k < N_ARCH; k++)
+        for (int j = 0; j < n_extra; j++)
+            zc[k * D_ZC + D_ZC3 + j] = v[k * n_extra + j];
+    free(v);
     for (int j = 0; j < n_extra; j++) {
-        double lo = INFINITY;
-        int ndeg = 0;
-        for (int k = 0; k < N_ARCH; k++) {
-            double v = zc[k * D_ZC + D_ZC3 + j];
-            if (isfinite(v) && v < lo)
-                lo = v;
-        }
-        for (int k = 0; k < N_ARCH; k++)
-            if (!isfinite(zc[k * D_ZC + D_ZC3 + j]))
-                zc[k * D_ZC + D_ZC3 + j] = lo - 1, ndeg++;
-        fprintf(stderr, "extra %s: %d degenerate -> %.3f\n", extra_col[j], ndeg, lo - 1);
+        int ndeg;
+        double lo = floor_column(zc, D_ZC3 + j, &ndeg);
+        fprintf(stderr, "extra %s: %d degenerate -> %.3f\n", extra_col[j], ndeg, lo);
     }
     return 0;
 }
@@ -592,9 +480,9 @@ int main(int argc, char **argv)
         memcpy(X0 + (size_t)k * D_ONEHOT, X1 + (size_t)k * D_PATH, sizeof *X0 * D_ONEHOT);
     }
     nc_table_free(t);
-    if (zc_path && load_proxies(sp, zc_path, zc))
+    if (zc_path && load_proxies(zc_path, zc))
         return 1;
-    if (extra_path && (!zc_path || load_extra(sp, extra_path, zc)))
+    if (extra_path && (!zc_path || load_extra(extra_path, zc)))
         return 1;
     for (int k = 0; k < N_ARCH; k++) {
         double *r2 = X2 + (size_t)k * (D_ONEHOT + D_ZC), *r3 = X3 + (size_t)k * (D_PATH + D_ZC);

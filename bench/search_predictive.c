@@ -33,6 +33,7 @@
 #include "search/strategy.h"
 #include "search/table.h"
 #include "supernet/nb201.h"
+#include "bench/util/zc_csv.h"
 
 enum { Q = 150, N_MARKS = 3, N_KINDS = 8, N_ARCH = 15625 };
 
@@ -43,41 +44,12 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Zero-cost scores by official index, from a `nasc proxies --all` CSV. */
+/* Synflow scores by official index, from a `nasc proxies --all` CSV. */
 static double *load_zc(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "search_predictive: cannot open %s\n", path);
-        return NULL;
-    }
+    static const char *const col[1] = { "synflow" };
     double *v = malloc(N_ARCH * sizeof *v);
-    char line[4096];
-    int col = -1, n = 0;
-    if (!v || !fgets(line, sizeof line, f)) {
-        fclose(f);
-        free(v);
-        return NULL;
-    }
-    /* The synflow column's position in the header. */
-    int k = 0;
-    for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), k++)
-        if (!strcmp(tok, "synflow"))
-            col = k;
-    while (col >= 0 && fgets(line, sizeof line, f)) {
-        char *save = NULL, *tok = strtok_r(line, ",", &save);
-        int idx = tok ? atoi(tok) : -1;
-        for (k = 1; tok && k <= col; k++)
-            tok = strtok_r(NULL, ",", &save);
-        if (idx < 0 || idx >= N_ARCH || !tok)
-            break;
-        v[idx] = strtod(tok, NULL);     /* "-inf" parses as -INFINITY */
-        n++;
-    }
-    fclose(f);
-    if (col < 0 || n != N_ARCH) {
-        fprintf(stderr, "search_predictive: %s: need a synflow column and all "
-                "%d cells (got %d)\n", path, N_ARCH, n);
+    if (v && nc_bench_zc_columns(path, 1, col, v)) {
         free(v);
         return NULL;
     }
