@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/darts.h"
+#include "supernet/darts.h"
 
 static int on_epoch(void *ud, const nc_darts_epoch *e)
 {

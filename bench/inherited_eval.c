@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/campaign.h"
-#include "search/evaluator.h"
+#include "campaign/campaign.h"
+#include "campaign/evaluator.h"
 
 int main(int argc, char **argv)
 {

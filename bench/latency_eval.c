@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "search/latency.h"
+#include "campaign/latency.h"
 #include "supernet/spaces.h"
 
 enum { N_CALIB = 10, MAX_ARCHS = 1000, CLASSES = 10, BATCH = 1, THREADS = 1 };
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
             "distinct layer configurations of mbv on this input (built in "
             "%.1f s); each block entry is the median of \"input -> block -> "
             "GAP -> linear\" minus the median of \"input -> GAP -> linear\" "
-            "on the block's output shape (see search/latency.h). The sum is "
+            "on the block's output shape (see campaign/latency.h). The sum is "
             "then scaled by %.3f, the median measured/summed ratio of %d "
             "calibration architectures drawn from seed %llu (not the "
             "evaluation's; %.1f s): blocks timed alone stay in cache, so the "

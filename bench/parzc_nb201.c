@@ -35,7 +35,7 @@
 #include "supernet/nb201.h"
 #include "bench/util/zc_csv.h"
 #include "predictors/rank.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/space.h"
 
 enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, D = NC_NB201_SLOTS,

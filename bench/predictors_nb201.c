@@ -48,7 +48,7 @@
 
 #include "predictors/predictor.h"
 #include "predictors/rank.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/nb201.h"
 #include "bench/util/zc_csv.h"
 

@@ -28,7 +28,7 @@
 #include "predictors/proxy.h"
 #include "predictors/proxy_ensemble.h"
 #include "predictors/rank.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/space.h"
 
 static double now(void)

@@ -17,7 +17,7 @@
  * = P, default 1000, and/or cfg.zc_feature), scoring architectures by the
  * synflow column of a `nasc proxies --all` CSV (looked up by the official
  * index; "-inf" for degenerate cells), the same scores the campaign's
- * scorer (search/zc.c) computes on the C=16, N=5 net for 3x32x32 inputs.
+ * scorer (campaign/zc.c) computes on the C=16, N=5 net for 3x32x32 inputs.
  *
  * --ucb B adds two rows: predictive search with the GP ranking candidates
  * by its mean, and by mean + B * posterior deviation (cfg.ucb_beta).
@@ -31,7 +31,7 @@
 
 #include "predictors/predictor.h"
 #include "search/strategy.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/nb201.h"
 #include "bench/util/zc_csv.h"
 

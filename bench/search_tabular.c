@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "search/strategy.h"
-#include "search/table.h"
+#include "campaign/table.h"
 
 enum { MAX_Q = 10000, N_MARKS = 3 };
 

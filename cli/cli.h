@@ -27,7 +27,7 @@
 #include "core/ctx.h"
 #include "store/store.h"
 #include "train/train.h"
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 
 #ifndef NC_VERSION
 #define NC_VERSION "unknown"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "search/darts.h"
+#include "supernet/darts.h"
 
 static const char CMD[] = "darts";
 

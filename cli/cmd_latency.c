@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
-#include "search/latency.h"
+#include "campaign/latency.h"
 #include "supernet/space.h"
 
 static const char CMD[] = "latency-table";
@@ -40,7 +40,7 @@ void nc_cli_latency_help(FILE *f)
         "Usage: nasc latency-table --out FILE [OPTIONS]\n"
         "\n"
         "Measures a layer-wise latency table of a search space on this machine\n"
-        "(every distinct layer configuration, see search/latency.h), fits its\n"
+        "(every distinct layer configuration, see campaign/latency.h), fits its\n"
         "calibration scale on random architectures and saves it as FILE, for\n"
         "the 'latency_table' field of a campaign file. With --eval N it then\n"
         "measures N further random architectures (drawn from another seed than\n"

@@ -27,7 +27,7 @@ void nc_cli_search_help(FILE *f)
         "Usage: nasc search --config FILE [OPTIONS]\n"
         "\n"
         "Runs the search campaign described by the campaign file FILE (see\n"
-        "examples/campaigns/ and search/campaign.h) as a new run of kind\n"
+        "examples/campaigns/ and campaign/campaign.h) as a new run of kind\n"
         "'search' in the run log, one stored trial at a time. A killed\n"
         "campaign is continued with 'nasc resume RUN' and then yields exactly\n"
         "the trials of an uninterrupted one. Follow it with 'nasc status'\n"

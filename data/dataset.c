@@ -22,16 +22,19 @@ typedef struct named_set {
     set_kind kind;
     const char *package;    /* the Debian package that installs it, if any */
     const char *subdir;     /* where the official tarball unpacks, if any */
+    nc_shape in;            /* one sample: channels, height, width */
+    int n_classes;
 } named_set;
 
 static const named_set SETS[] = {
     { "fashion-mnist", "/usr/share/datasets/fashion-mnist", SET_IDX,
-      "dataset-fashion-mnist", NULL },
-    { "mnist", "/usr/share/datasets/mnist", SET_IDX, NULL, NULL },
+      "dataset-fashion-mnist", NULL, { 1, 28, 28 }, 10 },
+    { "mnist", "/usr/share/datasets/mnist", SET_IDX, NULL, NULL,
+      { 1, 28, 28 }, 10 },
     { "cifar10", "/usr/share/datasets/cifar10", SET_CIFAR10, NULL,
-      "cifar-10-batches-bin" },
+      "cifar-10-batches-bin", { 3, 32, 32 }, 10 },
     { "cifar100", "/usr/share/datasets/cifar100", SET_CIFAR100, NULL,
-      "cifar-100-binary" },
+      "cifar-100-binary", { 3, 32, 32 }, 100 },
 };
 enum { N_SETS = sizeof SETS / sizeof SETS[0] };
 
@@ -47,6 +50,18 @@ const char *nc_dataset_default_dir(const char *name)
 {
     const named_set *s = find_set(name);
     return s ? s->dir : NULL;
+}
+
+int nc_dataset_facts(const char *name, nc_shape *in, int *n_classes)
+{
+    const named_set *s = find_set(name);
+    if (!s)
+        return -1;
+    if (in)
+        *in = s->in;
+    if (n_classes)
+        *n_classes = s->n_classes;
+    return 0;
 }
 
 /* A zeroed float array. A big one is put on transparent huge pages where

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "core/op.h"
 #include "core/rng.h"
 
 typedef struct nc_dataset {
@@ -37,6 +38,13 @@ typedef enum nc_split { NC_SPLIT_TRAIN = 0, NC_SPLIT_TEST = 1 } nc_split;
  * /usr/share/datasets/fashion-mnist; likewise mnist, cifar10, cifar100), or
  * NULL if the name is unknown. */
 const char *nc_dataset_default_dir(const char *name);
+
+/* The shape of one sample and the class count of a named data set, known
+ * without reading it (fashion-mnist and mnist: 1x28x28, 10 classes; cifar10:
+ * 3x32x32, 10; cifar100: 3x32x32, 100), so nets can be sized before data is
+ * loaded. Returns 0, or -1 for an unknown name (outputs untouched). in and
+ * n_classes may be NULL. */
+int nc_dataset_facts(const char *name, nc_shape *in, int *n_classes);
 
 /* Loads split of the named data set ("fashion-mnist", "mnist", "cifar10",
  * "cifar100") from dir (NULL: the default dir). IDX files are found as

@@ -12,7 +12,7 @@
  *          (supernet/spaces.h), e.g. "mbv:d=1,1,1,1:w=16,24,40,64:k=3,3,3,3:e=3,3,3,3"
  *
  * The search-space models exist so that a campaign can train any proposed
- * architecture as an ordinary training run (search/eval_scratch.c): the run
+ * architecture as an ordinary training run (campaign/eval_scratch.c): the run
  * config names model and arch, and a resumed run rebuilds the same net.
  *
  *     nc_model_opts mo = nc_model_defaults();

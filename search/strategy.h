@@ -112,7 +112,7 @@ typedef struct nc_strategy nc_strategy;
  * predicts better, -INFINITY for a degenerate net, never NaN. Must be a pure
  * function of each architecture (same architecture, same score, whatever
  * the batch), because a resumed campaign recomputes what it needs; scoring
- * a batch lets the scorer spread it over threads. search/zc.h has one that
+ * a batch lets the scorer spread it over threads. campaign/zc.h has one that
  * builds each net and runs a data-free proxy; a benchmark can look scores up
  * in a table. Returns a status with the reason in ctx. */
 typedef nc_status (*nc_zc_fn)(void *user, nc_ctx *ctx, const nc_arch *a,

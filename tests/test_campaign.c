@@ -1,12 +1,12 @@
 /*
- * test_campaign.c — running search campaigns (search/campaign.c) with the
+ * test_campaign.c — running search campaigns (campaign/campaign.c) with the
  * table evaluator on a synthetic NB201 table the test writes: a campaign
  * reaches its budget; one stopped part-way and resumed (several times)
  * stores exactly the trials of an uninterrupted one; a done campaign is not
  * resumed; the unimplemented evaluator and the latency objective on a
  * space without a latency table are refused up front.
  */
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 #include "supernet/nb201.h"
 #include "tests/util/testutil.h"
 

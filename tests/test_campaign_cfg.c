@@ -1,5 +1,5 @@
 /*
- * test_campaign_cfg.c — the campaign file (search/campaign.h): defaults are
+ * test_campaign_cfg.c — the campaign file (campaign/campaign.h): defaults are
  * valid, JSON round trips exactly, every error names its field or position,
  * and every file in examples/campaigns/ loads and validates (so the examples
  * cannot rot).
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 #include "supernet/space.h"
 #include "tests/util/testutil.h"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/darts.h"
+#include "supernet/darts.h"
 #include "store/store.h"
 #include "tests/util/testutil.h"
 

@@ -1,6 +1,6 @@
 /*
  * test_eval_inherited.c — the inherited-weights evaluator
- * (search/eval_inherited.c) on a tiny synthetic Fashion-MNIST-shaped data
+ * (campaign/eval_inherited.c) on a tiny synthetic Fashion-MNIST-shaped data
  * set: an nb201 campaign trains its SPOS supernet (one epoch row with a
  * checkpoint per epoch), then scores each trial on the shared weights; two
  * campaigns with one config give the same trials; one killed during
@@ -9,7 +9,7 @@
  * the same trials; one stopped between trials and continued does too; and
  * the sandwich rule and the mbv supernet run through the same path.
  */
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 #include "store/trials.h"
 #include "tests/util/testutil.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_eval_scratch.c — the scratch evaluator (search/eval_scratch.c) on a
+ * test_eval_scratch.c — the scratch evaluator (campaign/eval_scratch.c) on a
  * tiny synthetic Fashion-MNIST-shaped data set the test writes: a campaign
  * in the mlp space trains one marked run per trial; two campaigns with the
  * same config give the same trials; a campaign stopped part-way (max_trials)
@@ -8,14 +8,14 @@
  * fail, as a kill would) continues that trial's training run from its
  * checkpoint instead of starting another.
  *
- * Also the latency objective (search/eval_latency.c), on mbv trained from
+ * Also the latency objective (campaign/eval_latency.c), on mbv trained from
  * scratch with the same data: the table is stored with the campaign when it
  * first runs, each trial's latency_ms is its prediction, and a campaign
  * continued after its table file changed keeps predicting from the stored
  * table.
  */
-#include "search/campaign.h"
-#include "search/latency.h"
+#include "campaign/campaign.h"
+#include "campaign/latency.h"
 #include "store/trials.h"
 #include "supernet/space.h"
 #include "tests/util/testutil.h"

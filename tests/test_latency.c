@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search/latency.h"
+#include "campaign/latency.h"
 #include "supernet/spaces.h"
 #include "tests/util/testutil.h"
 

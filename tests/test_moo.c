@@ -11,7 +11,7 @@
 
 #include "search/pareto.h"
 #include "search/strategy.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"
 #include "tests/util/testutil.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "predictors/predictor.h"
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 #include "search/strategy.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"

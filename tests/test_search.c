@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "search/strategy.h"
-#include "search/table.h"
+#include "campaign/table.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"
 #include "tests/util/testutil.h"

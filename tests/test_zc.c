@@ -2,7 +2,7 @@
  * test_zc.c — zero-cost help in predictor-guided search: the warm-up starts
  * from the proxy's best of a pool, the proxy score as a predictor feature,
  * both restored exactly by replay and by a resumed campaign; the scorer of
- * search/zc.h gives nc_proxy_score's values, memoized, independent of its
+ * campaign/zc.h gives nc_proxy_score's values, memoized, independent of its
  * thread count; bad settings and bad scores are refused with their reason.
  */
 #include <check.h>
@@ -14,9 +14,9 @@
 
 #include "core/net.h"
 #include "predictors/proxy.h"
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 #include "search/strategy.h"
-#include "search/zc.h"
+#include "campaign/zc.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"
 #include "tests/util/testutil.h"

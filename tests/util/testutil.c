@@ -2,7 +2,7 @@
 #include "data/dataset.h"
 #include "store/trials.h"
 #include "supernet/space.h"
-#include "search/campaign.h"
+#include "campaign/campaign.h"
 
 #include <check.h>
 #include <sqlite3.h>
