@@ -9,6 +9,9 @@
  * Prints one JSON object: samples/s per repeat, the median, and the GFLOP/s
  * the median implies (2 FLOPs per forward MAC; a training step counted as 3
  * forward passes, the convention bench/torch_bench.py uses).
+ *
+ * --seed-offset K adds K to the seeds of the weights (1) and of the batch
+ * (0) (bench/util/seed_offset.h); timings should not depend on it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "core/net.h"
 #include "core/optim.h"
 #include "models/models.h"
+#include "bench/util/seed_offset.h"
 
 static const char *const NB201_BEST =
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
@@ -40,7 +44,8 @@ static int cmp_double(const void *a, const void *b)
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_nasc --model mlp|cnn|nb201 --mode train|infer "
-            "[--threads T] [--batch B] [--steps S] [--warmup W] [--repeats R]\n");
+            "[--threads T] [--batch B] [--steps S] [--warmup W] [--repeats R] "
+            "[--seed-offset K]\n");
     return 2;
 }
 
@@ -48,6 +53,9 @@ int main(int argc, char **argv)
 {
     const char *model = NULL, *mode = "train";
     int threads = 1, batch = 128, steps = 0, warmup = 3, repeats = 5;
+    uint64_t off;
+    if (nc_bench_seed_offset("bench_nasc", &argc, argv, &off))
+        return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -79,11 +87,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_nasc: %s\n", ctx.msg);
         return 1;
     }
-    nc_net_init_params(net, 1);
+    nc_net_init_params(net, 1 + off);
     size_t nx = (size_t)batch * nc_shape_size(mo.in);
     float *x = malloc(nx * sizeof(float));
     int32_t *y = malloc((size_t)batch * sizeof(int32_t));
-    nc_rng r = nc_rng_make(0, NC_STREAM(NC_PURPOSE_DATA, 0));
+    nc_rng r = nc_rng_make(off, NC_STREAM(NC_PURPOSE_DATA, 0));
     for (size_t i = 0; i < nx; i++)
         x[i] = nc_rng_normal(&r);
     for (int i = 0; i < batch; i++)

@@ -7,8 +7,11 @@
  *
  *   build/bench/darts_fmnist [--train N] [--valid N] [--epochs E]
  *       [--order 1|2] [--pt-epochs P] [--c C] [--n N] [--batch B]
- *       [--eval N] [--a-lr LR] [--w-lr LR] [--seed S] [--threads T]
- *       [--data-dir DIR]
+ *       [--eval N] [--a-lr LR] [--w-lr LR] [--seed S] [--seed-offset K]
+ *       [--threads T] [--data-dir DIR]
+ *
+ * --seed-offset K runs with seed S + K (bench/util/seed_offset.h), the
+ * option every bench shares.
  *
  * The weights train on the first --train samples of a seeded split of the
  * training file and alpha on --valid held-out samples (DARTS's halves).
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "supernet/darts.h"
+#include "bench/util/seed_offset.h"
 
 static int on_epoch(void *ud, const nc_darts_epoch *e)
 {
@@ -55,6 +59,9 @@ int main(int argc, char **argv)
     c.nb201_c = 8;
     c.nb201_n = 1;
     c.eval_samples = 2000;
+    uint64_t off;
+    if (nc_bench_seed_offset("darts_fmnist", &argc, argv, &off))
+        return 2;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--train")) n_train = atoi(v);
@@ -76,6 +83,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    c.seed += off;
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     ctx.threads = threads;

@@ -11,7 +11,9 @@
  * "arch<TAB>valid_acc" per line. Opening the evaluator finds the
  * supernet's last checkpoint in the run log; if the campaign's supernet is
  * not fully trained yet, opening trains it (and commits it) as the
- * campaign would.
+ * campaign would. It has no --seed-offset (bench/util/seed_offset.h): it
+ * draws nothing itself, every seed it uses is the campaign's, recorded with
+ * the run.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,8 +5,11 @@
  * prints predicted vs measured (median of `repeats` passes) latency and the
  * median absolute percentage error; writes the same as markdown to `out`.
  *
- *     build/bench/latency_eval [n_archs] [repeats] [seed] [out]
- *     (defaults: 50 31 1 results/latency_mbv.md)
+ *     build/bench/latency_eval [--seed-offset K] [n_archs] [repeats] [seed] [out]
+ *     (defaults: 0 50 31 1 results/latency_mbv.md)
+ *
+ * --seed-offset K uses seed + K for the evaluation draws and seed + K + 1000
+ * for the calibration draws (bench/util/seed_offset.h).
  *
  * Batch 1 because that is the latency case (a deployed model answering one
  * request) and it keeps the whole run to a minute or two on 2 cores.
@@ -18,6 +21,7 @@
 
 #include "campaign/latency.h"
 #include "supernet/spaces.h"
+#include "bench/util/seed_offset.h"
 
 enum { N_CALIB = 10, MAX_ARCHS = 1000, CLASSES = 10, BATCH = 1, THREADS = 1 };
 
@@ -36,12 +40,15 @@ static double wall_s(void)
 
 int main(int argc, char **argv)
 {
+    uint64_t off;
+    if (nc_bench_seed_offset("latency_eval", &argc, argv, &off))
+        return 2;
     int n = argc > 1 ? atoi(argv[1]) : 50;
     int repeats = argc > 2 ? atoi(argv[2]) : 31;
-    uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+    uint64_t seed = (argc > 3 ? strtoull(argv[3], NULL, 10) : 1) + off;
     const char *out = argc > 4 ? argv[4] : "results/latency_mbv.md";
     if (n < 1 || n > MAX_ARCHS || repeats < 1) {
-        fprintf(stderr, "usage: latency_eval [n_archs 1..%d] [repeats] "
+        fprintf(stderr, "usage: latency_eval [--seed-offset K] [n_archs 1..%d] [repeats] "
                 "[seed] [out]\n", MAX_ARCHS);
         return 2;
     }

@@ -13,13 +13,14 @@
  * as in results/proxies_nb201.md.
  *
  *     build/bench/parzc_nb201 --layers layers.csv [--opts k=v,...]
- *                             [csv] [seeds] [threads] [out.md]
+ *                             [--seed-offset K] [csv] [seeds] [threads] [out.md]
  *     (defaults: ../shared/data/nb201/nb201.csv 20 2 results/parzc_nb201.md)
  *
  * --layers: a `nasc proxies --all --layers` CSV (columns index, arch,
  * synflow, synflow_l0..synflow_l21), rows matched by index and checked
  * against arch. --opts overrides nc_parzc_defaults() for both forms: keys
- * steps, lr, temp, l2.
+ * steps, lr, temp, l2. --seed-offset K shuffles with seeds K+1..K+seeds
+ * instead of 1..seeds (bench/util/seed_offset.h).
  */
 #include <math.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@
 #include "predictors/proxy.h"
 #include "predictors/proxy_ensemble.h"
 #include "supernet/nb201.h"
+#include "bench/util/seed_offset.h"
 #include "bench/util/zc_csv.h"
 #include "predictors/rank.h"
 #include "campaign/table.h"
@@ -51,6 +53,7 @@ typedef struct bench {
     const double *y;          /* cifar10_valid */
     nc_parzc_opts opts;
     int seeds;
+    uint64_t seed_off;        /* --seed-offset: seed i is seed_off + i + 1 */
     double *res;              /* [meth][size][seed][0 tau, 1 rho] */
     double *wsum;             /* [form][size][seed][D]: fitted weights */
     double secs[N_METH][N_SIZES];
@@ -100,7 +103,7 @@ static void run_job(bench *b, int job)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int seed = 0; seed < b->seeds && !b->failed; seed++) {
-        nc_rng r = nc_rng_make((uint64_t)seed + 1, NC_STREAM(NC_PURPOSE_SPLIT, 0));
+        nc_rng r = nc_rng_make(b->seed_off + (uint64_t)seed + 1, NC_STREAM(NC_PURPOSE_SPLIT, 0));
         for (uint32_t i = 0; i < N_ARCH; i++)
             perm[i] = i;
         nc_rng_shuffle_u32(&r, perm, N_ARCH);
@@ -133,8 +136,8 @@ static void run_job(bench *b, int job)
         if (st) {
             pthread_mutex_lock(&b->mu);
             b->failed = 1;
-            snprintf(b->msg, sizeof b->msg, "%s n=%d seed=%d: %s", METH_NAME[m],
-                     n, seed + 1, ctx.msg);
+            snprintf(b->msg, sizeof b->msg, "%s n=%d seed=%llu: %s", METH_NAME[m],
+                     n, (unsigned long long)(b->seed_off + (uint64_t)seed + 1), ctx.msg);
             pthread_mutex_unlock(&b->mu);
         }
     }
@@ -289,6 +292,9 @@ int main(int argc, char **argv)
 {
     const char *layers = NULL, *opt_arg = NULL;
     nc_parzc_opts po = nc_parzc_defaults();
+    uint64_t off;
+    if (nc_bench_seed_offset("parzc_nb201", &argc, argv, &off))
+        return 2;
     while (argc > 2 && !strncmp(argv[1], "--", 2)) {
         if (!strcmp(argv[1], "--layers")) {
             layers = argv[2];
@@ -310,7 +316,8 @@ int main(int argc, char **argv)
     int threads = argc > 3 ? atoi(argv[3]) : 2;
     const char *outp = argc > 4 ? argv[4] : "results/parzc_nb201.md";
     if (!layers || seeds < 1 || seeds > MAX_SEEDS || threads < 1 || threads > 64) {
-        fprintf(stderr, "usage: parzc_nb201 --layers FILE [--opts k=v,...] [csv] "
+        fprintf(stderr, "usage: parzc_nb201 --layers FILE [--opts k=v,...] "
+                "[--seed-offset K] [csv] "
                 "[seeds 1..%d] [threads 1..64] [out.md]\n", MAX_SEEDS);
         return 2;
     }
@@ -330,7 +337,8 @@ int main(int argc, char **argv)
     }
     double *y = malloc(sizeof *y * N_ARCH), *s = malloc(sizeof *s * N_ARCH * D);
     double *syn = malloc(sizeof *syn * N_ARCH);
-    bench b = { .s = s, .syn = syn, .y = y, .opts = po, .seeds = seeds };
+    bench b = { .s = s, .syn = syn, .y = y, .opts = po, .seeds = seeds,
+                .seed_off = off };
     b.res = calloc((size_t)N_METH * N_SIZES * (size_t)seeds * 2, sizeof *b.res);
     b.wsum = calloc((size_t)(N_METH - 1) * N_SIZES * (size_t)seeds * D, sizeof *b.wsum);
     if (!y || !s || !syn || !b.res || !b.wsum) {
@@ -367,12 +375,13 @@ int main(int argc, char **argv)
         perror(outp);
         return 1;
     }
-    fprintf(f, "<!-- parzc_nb201 --layers %s%s%s %s %d %d %s -->\n\n", layers,
-            opt_arg ? " --opts " : "", opt_arg ? opt_arg : "", path, seeds,
-            threads, outp);
-    fprintf(f, "Options: steps %d, lr %g, temp %g, l2 %g; %d seeds; %.1f s wall "
-            "on %d threads.\n\n", po.steps, po.lr, po.temp, po.l2, seeds, wall,
-            threads);
+    fprintf(f, "<!-- parzc_nb201 --layers %s%s%s --seed-offset %llu %s %d %d %s -->\n\n",
+            layers, opt_arg ? " --opts " : "", opt_arg ? opt_arg : "",
+            (unsigned long long)off, path, seeds, threads, outp);
+    fprintf(f, "Options: steps %d, lr %g, temp %g, l2 %g; %d seeds (%llu..%llu); "
+            "%.1f s wall on %d threads.\n\n", po.steps, po.lr, po.temp, po.l2, seeds,
+            (unsigned long long)off + 1, (unsigned long long)off + (unsigned long long)seeds,
+            wall, threads);
     fprintf(f, "### Kendall tau-b (test: 1,000 cells per seed, cifar10_valid)\n\n");
     table(f, &b, 0);
     fprintf(f, "\n### Spearman rho\n\n");

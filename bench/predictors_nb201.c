@@ -14,7 +14,7 @@
  *            all live (not `none`): 4 + 16 + 16 + 64 = 100 more features.
  *
  *     build/bench/predictors_nb201 [--proxies scores.csv] [--kinds ridge,gp,...]
- *                                  [--seed-base B] [--xgb key=value,...]
+ *                                  [--seed-offset K] [--xgb key=value,...]
  *                                  [--members gp,xgb,...]
  *                                  [csv] [seeds] [threads] [out.md]
  *     (defaults: ../shared/data/nb201/nb201.csv 20 2 results/predictors_nb201.md)
@@ -32,9 +32,10 @@
  * jacob_cov scored on a smaller net), degenerate values one below the
  * column's least finite.
  * --kinds restricts the predictor kinds (default: all five: ridge, gp, mlp,
- * ensemble, xgb). --seed-base B runs seeds B+1..B+seeds instead of 1..seeds
- * (splits and model seeds), for tuning on splits that the reported tables
- * do not use. --xgb overrides xgb options of nc_predictor_defaults(): keys
+ * ensemble, xgb). --seed-offset K runs seeds K+1..K+seeds instead of
+ * 1..seeds (splits and model seeds; bench/util/seed_offset.h), for tuning on
+ * splits that the reported tables do not use, or reporting on splits the
+ * tuning did not see; --seed-base K, its earlier name, still works. --xgb overrides xgb options of nc_predictor_defaults(): keys
  * rounds, max_depth, eta, subsample, colsample, min_child_weight, lambda
  * (the xgb_ fields), e.g. --xgb rounds=500,eta=0.03. --members sets the
  * ensemble's members (default ridge,gp,mlp).
@@ -50,6 +51,7 @@
 #include "predictors/rank.h"
 #include "campaign/table.h"
 #include "supernet/nb201.h"
+#include "bench/util/seed_offset.h"
 #include "bench/util/zc_csv.h"
 
 enum { N_ARCH = 15625, N_TEST = 1000, N_SIZES = 5, N_KINDS = NC_PRED_N_KINDS, N_ENC = 4,
@@ -65,7 +67,7 @@ static const char *ENC_NAME[N_ENC] = { "onehot", "path", "onehot+zc", "path+zc" 
 static int ENC_D[N_ENC] = { D_ONEHOT, D_PATH, D_ONEHOT + D_ZC3, D_PATH + D_ZC3 };
 /* Which encodings / targets / kinds a run covers, in table order. */
 static int enc_on[N_ENC] = { 1, 1, 0, 0 }, tgt_on[N_TGT] = { 1, 1 }, kind_on[N_KINDS];
-/* --seed-base and --xgb. */
+/* --seed-offset (or --seed-base) and --xgb. */
 static int seed_base;
 static nc_predictor_opts xgb_over;
 static char xgb_arg[256];
@@ -366,6 +368,15 @@ int main(int argc, char **argv)
     for (int k = 0; k < N_KINDS; k++)
         kind_on[k] = 1;
     xgb_over = nc_predictor_defaults(NC_PRED_XGB);
+    uint64_t off;
+    if (nc_bench_seed_offset("predictors_nb201", &argc, argv, &off))
+        return 2;
+    if (off > 1000000) {
+        fprintf(stderr, "predictors_nb201: --seed-offset %llu, need 0..1000000\n",
+                (unsigned long long)off);
+        return 2;
+    }
+    seed_base = (int)off;
     while (argc > 2 && !strncmp(argv[1], "--", 2)) {
         if (!strcmp(argv[1], "--proxies")) {
             zc_path = argv[2];
@@ -533,7 +544,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < N_KINDS; k++)
         all &= kind_on[k];
     if (seed_base)
-        fprintf(f, "--seed-base %d ", seed_base);
+        fprintf(f, "--seed-offset %d ", seed_base);
     if (xgb_arg[0])
         fprintf(f, "--xgb %s ", xgb_arg);
     if (members_arg[0])
@@ -546,7 +557,7 @@ int main(int argc, char **argv)
         fprintf(f, " ");
     }
     fprintf(f, "%s %d %d %s\n\n(%d jobs, %.0f s wall.)\n\n", path, seeds, threads, outp, b.n_jobs, wall);
-    fprintf(f, "Target cifar10_valid; %d seeds; per seed the 15,625 cells are shuffled, "
+    fprintf(f, "Target cifar10_valid; %d seeds (%d..%d); per seed the 15,625 cells are shuffled, "
                "the first n_train train every predictor and the next %d are the test set "
                "(disjoint, the same for every predictor and n_train). Figures are "
                "mean ± std over seeds on the test set. Encodings: `onehot` = the space's "
@@ -556,7 +567,7 @@ int main(int argc, char **argv)
                "--extra columns. Targets: `raw` = fit cifar10_valid as is; `rank` = "
                "fit the normal scores of its ranks (opts.rank_target, the default). "
                "Otherwise nc_predictor_defaults().\n\n",
-               seeds, N_TEST);
+               seeds, seed_base + 1, seed_base + seeds, N_TEST);
     fprintf(f, "## Kendall tau-b\n\n");
     table(f, &b, 0);
     fprintf(f, "\n## Spearman rho\n\n");

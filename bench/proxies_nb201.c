@@ -5,8 +5,11 @@
  * flops, synflow), so no images are needed. Degenerate nets (score -inf)
  * are ranked below every finite score, tied among themselves.
  *
- *     build/bench/proxies_nb201 [csv] [archs] [seed] [threads]
- *     (defaults: ../shared/data/nb201/nb201.csv 300 1 1)
+ *     build/bench/proxies_nb201 [--seed-offset K] [csv] [archs] [seed] [threads]
+ *     (defaults: 0 ../shared/data/nb201/nb201.csv 300 1 1)
+ *
+ * --seed-offset K uses seed + K for the sample and the nets
+ * (bench/util/seed_offset.h).
  *
  * Second mode: rank agreement of a `nasc proxies` CSV (any columns, NB201
  * official index in the first) with cifar10_test, one table row per score
@@ -30,6 +33,7 @@
 #include "predictors/rank.h"
 #include "campaign/table.h"
 #include "supernet/space.h"
+#include "bench/util/seed_offset.h"
 
 static double now(void)
 {
@@ -138,12 +142,15 @@ fail:
 
 int main(int argc, char **argv)
 {
+    uint64_t off;
+    if (nc_bench_seed_offset("proxies_nb201", &argc, argv, &off))
+        return 2;
     if (argc > 2 && !strcmp(argv[1], "--scores"))
         return score_file(argv[2], argc > 3 ? argv[3]
                                             : "../shared/data/nb201/nb201.csv");
     const char *csv = argc > 1 ? argv[1] : "../shared/data/nb201/nb201.csv";
     int n = argc > 2 ? atoi(argv[2]) : 300;
-    uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+    uint64_t seed = (argc > 3 ? strtoull(argv[3], NULL, 10) : 1) + off;
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     ctx.threads = argc > 4 ? atoi(argv[4]) : 1;

@@ -3,15 +3,21 @@
  * regularized evolution vs random search on the NAS-Bench-201 table, in one
  * run: each query looks up cifar10_valid (what the search selects on); the
  * figure reported is cifar10_test of the best-so-far-by-valid architecture
- * after 50, 100 and 150 queries, mean ± std over seeds 1..n. Every query
+ * after 50, 100 and 150 queries, mean ± std over seeds 1..n (K+1..K+n with
+ * --seed-offset K, bench/util/seed_offset.h). Every query
  * counts, as in bench/search_tabular.c (predictive search never proposes a
  * told architecture while an untold candidate remains; the others may).
  * Also prints the mean wall time of one predictive ask after the warm-up.
  *
- *     build/bench/search_predictive [--zc scores.csv] [--pool P] [csv] [seeds]
+ *     build/bench/search_predictive [--seed-offset K] [--zc scores.csv]
+ *         [--pool P] [--ucb B] [--evo P,S] [csv] [seeds]
  *         [predictor] [init] [candidates] [parents] [mutations] [random_frac]
- *     (defaults: ../shared/data/nb201/nb201.csv 100, then the strategy's
- *      defaults: ridge 20 200 10 2 0.1)
+ *     (defaults: offset 0, ../shared/data/nb201/nb201.csv 100, then the
+ *      strategy's defaults: ridge 20 200 10 2 0.1)
+ *
+ * --evo P,S sets regularized evolution's population and tournament sample
+ * (default the strategy's, 10,3), so that evolution tuned on one seed set
+ * can be compared with predictive search tuned on the same set.
  *
  * --zc adds three rows of predictive search with zero-cost help (cfg.zc_pool
  * = P, default 1000, and/or cfg.zc_feature), scoring architectures by the
@@ -33,6 +39,7 @@
 #include "search/strategy.h"
 #include "campaign/table.h"
 #include "supernet/nb201.h"
+#include "bench/util/seed_offset.h"
 #include "bench/util/zc_csv.h"
 
 enum { Q = 150, N_MARKS = 3, N_KINDS = 8, N_ARCH = 15625 };
@@ -112,14 +119,27 @@ int main(int argc, char **argv)
     const char *zc_path = NULL;
     int pool = 1000;
     double ucb = 0;
+    uint64_t off;
+    if (nc_bench_seed_offset("search_predictive", &argc, argv, &off))
+        return 2;
+    nc_strategy_cfg ec = nc_strategy_defaults(NC_STRATEGY_EVOLUTION);
     while (argc > 2 && (!strcmp(argv[1], "--zc") || !strcmp(argv[1], "--pool") ||
-                        !strcmp(argv[1], "--ucb"))) {
-        if (!strcmp(argv[1], "--zc"))
+                        !strcmp(argv[1], "--ucb") || !strcmp(argv[1], "--evo"))) {
+        if (!strcmp(argv[1], "--zc")) {
             zc_path = argv[2];
-        else if (!strcmp(argv[1], "--ucb"))
+        } else if (!strcmp(argv[1], "--ucb")) {
             ucb = atof(argv[2]);
-        else
+        } else if (!strcmp(argv[1], "--evo")) {
+            char tail;
+            if (sscanf(argv[2], "%d,%d%c", &ec.population, &ec.sample, &tail) != 2 ||
+                ec.population < 1 || ec.sample < 1) {
+                fprintf(stderr, "search_predictive: --evo %s: need P,S (population, "
+                                "sample), both >= 1\n", argv[2]);
+                return 2;
+            }
+        } else {
             pool = atoi(argv[2]);
+        }
         argc -= 2;
         argv += 2;
     }
@@ -150,8 +170,8 @@ int main(int argc, char **argv)
     if (zc_path && !(zc = load_zc(zc_path)))
         return 1;
     if (seeds < 1 || seeds > 100000) {
-        fprintf(stderr, "usage: search_predictive [--zc scores.csv] [--pool P] [--ucb B] "
-                        "[csv] [seeds] [predictor] "
+        fprintf(stderr, "usage: search_predictive [--seed-offset K] [--zc scores.csv] "
+                        "[--pool P] [--ucb B] [--evo P,S] [csv] [seeds] [predictor] "
                         "[init] [candidates] [parents] [mutations] "
                         "[random_frac]\n");
         return 2;
@@ -177,7 +197,6 @@ int main(int argc, char **argv)
         NC_STRATEGY_EVOLUTION, NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE,
         NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE, NC_STRATEGY_PREDICTIVE,
         NC_STRATEGY_PREDICTIVE };
-    nc_strategy_cfg ec = nc_strategy_defaults(NC_STRATEGY_EVOLUTION);
     double rep[Q], sum[N_KINDS][N_MARKS] = { { 0 } },
            sq[N_KINDS][N_MARKS] = { { 0 } }, ask_s = 0, t0 = now_s();
     for (int k = 0; k < N_KINDS; k++)
@@ -185,7 +204,7 @@ int main(int argc, char **argv)
             if ((k >= 3 && k <= 5 && !zc) || (k >= 6 && !(ucb > 0)))
                 break;
             nc_strategy_cfg cfg = k >= 2 ? pc : ec;
-            cfg.seed = (uint64_t)sd;
+            cfg.seed = off + (uint64_t)sd;
             cfg.zc_pool = k == 3 || k == 5 ? pool : 0;
             cfg.zc_feature = k == 4 || k == 5;
             if (k >= 6) {
@@ -205,8 +224,12 @@ int main(int argc, char **argv)
             }
         }
     printf("NB201 CIFAR-10, select cifar10_valid, report cifar10_test; %d "
-           "seeds; evolution P=%d S=%d; predictive %s init %d candidates %d "
-           "parents %d mutations %d random_frac %g\n", seeds, ec.population,
+           "seeds", seeds);
+    if (off)
+        printf(" (%llu..%llu)", (unsigned long long)off + 1,
+               (unsigned long long)off + (unsigned long long)seeds);
+    printf("; evolution P=%d S=%d; predictive %s init %d candidates %d "
+           "parents %d mutations %d random_frac %g\n", ec.population,
            ec.sample, nc_predictor_name((nc_predictor_kind)pc.predictor),
            pc.init, pc.candidates, pc.parents, pc.mutations, pc.random_frac);
     printf("table optimum by valid: valid %.3f test %.3f\n", opt_v, opt_t);

@@ -6,8 +6,11 @@
  * repeated architecture is looked up again and still costs a query, as a
  * real evaluation would).
  *
- *     build/bench/search_tabular [csv] [queries] [seeds] [population] [sample]
- *     (defaults: ../shared/data/nb201/nb201.csv 150 100 10 3)
+ *     build/bench/search_tabular [--seed-offset K] [csv] [queries] [seeds]
+ *                                [population] [sample]
+ *     (defaults: 0 ../shared/data/nb201/nb201.csv 150 100 10 3)
+ *
+ * --seed-offset K runs seeds K+1..K+n_seeds (bench/util/seed_offset.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 
 #include "search/strategy.h"
 #include "campaign/table.h"
+#include "bench/util/seed_offset.h"
 
 enum { MAX_Q = 10000, N_MARKS = 3 };
 
@@ -49,6 +53,9 @@ static int campaign(nc_ctx *ctx, const nc_table *t, const nc_space *sp,
 
 int main(int argc, char **argv)
 {
+    uint64_t off;
+    if (nc_bench_seed_offset("search_tabular", &argc, argv, &off))
+        return 2;
     const char *path = argc > 1 ? argv[1] : "../shared/data/nb201/nb201.csv";
     int q = argc > 2 ? atoi(argv[2]) : 150;
     int seeds = argc > 3 ? atoi(argv[3]) : 100;
@@ -58,8 +65,8 @@ int main(int argc, char **argv)
     if (argc > 5)
         cfg.sample = atoi(argv[5]);
     if (q < 1 || q > MAX_Q || seeds < 1 || seeds > 100000) {
-        fprintf(stderr, "usage: search_tabular [csv] [queries 1..%d] [seeds] "
-                        "[population] [sample]\n", MAX_Q);
+        fprintf(stderr, "usage: search_tabular [--seed-offset K] [csv] [queries 1..%d] "
+                        "[seeds] [population] [sample]\n", MAX_Q);
         return 2;
     }
     nc_ctx ctx;
@@ -79,7 +86,7 @@ int main(int argc, char **argv)
     double sum[2][N_MARKS] = { { 0 } }, sq[2][N_MARKS] = { { 0 } };
     for (int k = 0; k < 2; k++)
         for (int sd = 1; sd <= seeds; sd++) {
-            cfg.seed = (uint64_t)sd;
+            cfg.seed = off + (uint64_t)sd;
             if (campaign(&ctx, t, sp, kinds[k], &cfg, q, rep)) {
                 fprintf(stderr, "search_tabular: %s\n", ctx.msg);
                 return 1;
@@ -91,7 +98,11 @@ int main(int argc, char **argv)
             }
         }
     printf("NB201 CIFAR-10, select cifar10_valid, report cifar10_test; "
-           "%d seeds; evolution P=%d S=%d\n", seeds, cfg.population, cfg.sample);
+           "%d seeds", seeds);
+    if (off)
+        printf(" (%llu..%llu)", (unsigned long long)off + 1,
+               (unsigned long long)off + (unsigned long long)seeds);
+    printf("; evolution P=%d S=%d\n", cfg.population, cfg.sample);
     printf("table optimum by valid: valid %.3f test %.3f\n", opt_v, opt_t);
     printf("| strategy | %d queries | %d queries | %d queries |\n",
            marks[0], marks[1], marks[2]);

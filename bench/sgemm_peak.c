@@ -4,6 +4,9 @@
  * OpenBLAS threads. bench/run.sh reports nasc's GFLOP/s against this.
  *
  *     build/bench/sgemm_peak [size] [repeats]
+ *
+ * The matrices are filled by formula, not drawn, so there is no seed to
+ * offset (bench/util/seed_offset.h).
  */
 #include <cblas.h>
 #include <stdio.h>
