@@ -69,9 +69,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The tests find the reference data (../shared) from the repository's root,
+# whatever directory they run in.
 $(BUILD)/tests/util/testutil.o: tests/util/testutil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -DNC_TEST_ROOT='"$(CURDIR)"' $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TESTUTIL) $(LIB) $(CHECKLIBS) $(LDLIBS)

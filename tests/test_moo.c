@@ -283,17 +283,13 @@ END_TEST
 
 /* ---- on the NB201 table --------------------------------------------------- */
 
-static nc_table *nb201_table(void)
+/* The shared NB201 table, or NULL when it is absent (the test named who
+ * then skips; see nc_test_shared_file). */
+static nc_table *nb201_table(const char *who)
 {
-    const char *d = nc_test_shared_data();
-    if (!d)
-        return NULL;
     char p[1024];
-    snprintf(p, sizeof p, "%s/nb201/nb201.csv", d);
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
+    if (!nc_test_shared_file(p, sizeof p, "nb201/nb201.csv", who))
         return NULL;
-    fclose(fp);
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_table *t;
@@ -357,11 +353,9 @@ static double campaign_hv(const nc_table *t, nc_strategy_kind kind,
 
 START_TEST(test_nsga2_nb201)
 {
-    nc_table *t = nb201_table();
-    if (!t) {
-        printf("test_nsga2_nb201: no NB201 table, skipped\n");
+    nc_table *t = nb201_table("test_nsga2_nb201");
+    if (!t)
         return;
-    }
     /* The best possible: every architecture's front. */
     int n = (int)nb()->size(nb());
     pt *all = malloc((size_t)n * sizeof *all);
@@ -427,11 +421,9 @@ static int hit_time(const nc_table *t, nc_strategy_kind kind, uint64_t seed,
 
 START_TEST(test_local_nb201)
 {
-    nc_table *t = nb201_table();
-    if (!t) {
-        printf("test_local_nb201: no NB201 table, skipped\n");
+    nc_table *t = nb201_table("test_local_nb201");
+    if (!t)
         return;
-    }
     enum { SEEDS = 30, Q = 300 };
     int found = 0, found_rnd = 0;
     double bl = 0, br = 0, b;

@@ -4,6 +4,7 @@
  * parameter count, MACs and forward pass.
  */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,17 +38,16 @@ typedef struct row {
 
 /* Reads "index,arch,...,last" lines: the arch column and the numeric column
  * `col` (0-based) into rows[index]; returns the number of rows, -1 if the
- * file is missing, and fails the test on malformed content. */
+ * file is absent (a skip, see nc_test_shared_file), and fails the test on
+ * malformed content. */
 static int read_csv(const char *name, int col, row *rows, int is_flops)
 {
-    const char *dir = nc_test_shared_data();
-    if (!dir)
+    char path[1024], rel[64];
+    snprintf(rel, sizeof rel, "nb201/%s", name);
+    if (!nc_test_shared_file(path, sizeof path, rel, "test_nb201"))
         return -1;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/nb201/%s", dir, name);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
     char line[1024];
     int n = 0;
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header */
@@ -91,11 +91,11 @@ static row *load_rows(void)
     ck_assert_ptr_nonnull(rows);
     int n = read_csv("nb201.csv", 4, rows, 0);
     if (n < 0) {
-        printf("test_nb201: ../shared/data/nb201 not found; CSV checks skipped\n");
         free(rows);
         return NULL;
     }
     ck_assert_int_eq(n, NC_NB201_N_ARCHS);
+    /* Where nb201.csv is, its companion must be too: -1 is a failure. */
     ck_assert_int_eq(read_csv("nb201_flops_derived.csv", 4, rows, 1),
                      NC_NB201_N_ARCHS);
     return rows;

@@ -318,18 +318,13 @@ START_TEST(test_table_errors)
 }
 END_TEST
 
-/* The shared NB201 table, or NULL (the test then skips). */
-static nc_table *nb201_table(void)
+/* The shared NB201 table, or NULL when it is absent (the test named who
+ * then skips; see nc_test_shared_file). */
+static nc_table *nb201_table(const char *who)
 {
-    const char *d = nc_test_shared_data();
-    if (!d)
-        return NULL;
     char p[1024];
-    snprintf(p, sizeof p, "%s/nb201/nb201.csv", d);
-    FILE *fp = fopen(p, "rb");
-    if (!fp)
+    if (!nc_test_shared_file(p, sizeof p, "nb201/nb201.csv", who))
         return NULL;
-    fclose(fp);
     nc_ctx ctx;
     nc_table *t;
     ck_assert_msg(load(&ctx, p, "cifar10_valid", "cifar10_test", &t) == NC_OK,
@@ -339,11 +334,9 @@ static nc_table *nb201_table(void)
 
 START_TEST(test_table_nb201)
 {
-    nc_table *t = nb201_table();
-    if (!t) {
-        printf("test_table_nb201: no ../shared/data/nb201/nb201.csv, skipped\n");
+    nc_table *t = nb201_table("test_table_nb201");
+    if (!t)
         return;
-    }
     const nc_space *sp = nb();
     ck_assert_uint_eq(nc_table_rows(t), 15625);
     nc_ctx ctx;
@@ -530,11 +523,9 @@ static double mean_best(const nc_table *t, nc_strategy_kind kind, int q,
 
 START_TEST(test_evolution_beats_random)
 {
-    nc_table *t = nb201_table();
-    if (!t) {
-        printf("test_evolution_beats_random: no NB201 table, skipped\n");
+    nc_table *t = nb201_table("test_evolution_beats_random");
+    if (!t)
         return;
-    }
     /* 50 seeds, 150 queries: the measured gap (about 0.3 points) is over
      * eight standard errors, so this fails only if evolution is broken. */
     double rnd = mean_best(t, NC_STRATEGY_RANDOM, 150, 50);

@@ -5,15 +5,10 @@
 # twice); bad campaign files and resuming a finished campaign are refused
 # with the documented exit codes.
 set -eu
-ROOT=$(pwd)
 . "$(dirname "$0")/common.inc"
 
-CSV="$ROOT/../shared/data/nb201/nb201.csv"
-if [ ! -r "$CSV" ]; then
-    echo "$NAME: skipped (no $CSV)"
-    exit 0
-fi
-CSV=$(cd "$(dirname "$CSV")" && pwd)/nb201.csv
+shared_file nb201/nb201.csv
+CSV=$SHARED
 
 # The example, with its table path made absolute (we run in a temp dir).
 "$PY" - "$ROOT/examples/campaigns/nb201_table_evolution.json" "$CSV" <<'PY'

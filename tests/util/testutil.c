@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <sqlite3.h>
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +35,102 @@ char *nc_test_path(char *buf, size_t n, const char *name)
     return buf;
 }
 
-const char *nc_test_shared_data(void)
+#ifndef NC_TEST_ROOT
+#error "NC_TEST_ROOT (the repository root) comes from the Makefile"
+#endif
+
+/* Why path, which exists, is not a regular file with at least one byte
+ * that can be read; NULL if it is one. */
+static const char *shared_unreadable(const char *path)
 {
-    static const char *const cands[] = { "../shared/data", "../../shared/data" };
-    const char *env = getenv("NC_SHARED_DATA");
-    struct stat st;
-    if (env && stat(env, &st) == 0)
-        return env;
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
-        if (stat(cands[i], &st) == 0 && S_ISDIR(st.st_mode))
-            return cands[i];
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return strerror(errno);
+    if (!S_ISREG(sb.st_mode))
+        return "not a regular file";
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strerror(errno);
+    int c = fgetc(f);
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (c == EOF)
+        return err ? strerror(err) : "empty";
     return NULL;
+}
+
+nc_test_data nc_test_shared_find(const char *env_dir, const char *require,
+                                 const char *root, const char *rel,
+                                 char *path, size_t n, char *why, size_t wn)
+{
+    path[0] = why[0] = '\0';
+    int req = 0;
+    if (require && require[0]) {
+        if (strcmp(require, "0") != 0 && strcmp(require, "1") != 0) {
+            snprintf(why, wn, "NC_REQUIRE_DATA is '%s'; it must be 0 or 1",
+                     require);
+            return NC_TEST_DATA_FAIL;
+        }
+        req = require[0] == '1';
+    }
+    if (env_dir) {
+        if (!env_dir[0]) {
+            snprintf(why, wn, "NC_SHARED_DATA is set but empty");
+            return NC_TEST_DATA_FAIL;
+        }
+        snprintf(path, n, "%s/%s", env_dir, rel);
+    } else {
+        snprintf(path, n, "%s/../shared/data/%s", root, rel);
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        /* A path someone chose that leads nowhere is a mistake to report,
+         * and so is missing data where it is required; only the default
+         * place may simply be empty (a clone without ../shared). */
+        if (env_dir) {
+            snprintf(why, wn, "NC_SHARED_DATA=%s: no %s (%s)", env_dir, path,
+                     strerror(e));
+            return NC_TEST_DATA_FAIL;
+        }
+        if (req) {
+            snprintf(why, wn, "no %s (%s), and NC_REQUIRE_DATA=1 requires "
+                     "the reference data", path, strerror(e));
+            return NC_TEST_DATA_FAIL;
+        }
+        snprintf(why, wn, "skipped: no %s (set NC_REQUIRE_DATA=1 to make "
+                 "this a failure, NC_SHARED_DATA to look elsewhere)", path);
+        return NC_TEST_DATA_SKIP;
+    }
+    const char *bad = shared_unreadable(path);
+    if (bad) {
+        snprintf(why, wn, "%s cannot be read: %s", path, bad);
+        return NC_TEST_DATA_FAIL;
+    }
+    return NC_TEST_DATA_FOUND;
+}
+
+const char *nc_test_shared_file_in(const char *root, char *buf, size_t n,
+                                   const char *rel, const char *who)
+{
+    char why[2048];
+    nc_test_data d = nc_test_shared_find(getenv("NC_SHARED_DATA"),
+                                         getenv("NC_REQUIRE_DATA"), root, rel,
+                                         buf, n, why, sizeof why);
+    if (d == NC_TEST_DATA_FAIL)
+        ck_abort_msg("%s: %s", who, why);
+    if (d == NC_TEST_DATA_SKIP) {
+        printf("%s: %s\n", who, why);
+        fflush(stdout);
+        return NULL;
+    }
+    return buf;
+}
+
+const char *nc_test_shared_file(char *buf, size_t n, const char *rel,
+                                const char *who)
+{
+    return nc_test_shared_file_in(NC_TEST_ROOT, buf, n, rel, who);
 }
 
 int nc_test_write_file(const char *path, const void *data, size_t n)

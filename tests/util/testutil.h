@@ -13,8 +13,33 @@
 const char *nc_test_tmpdir(void);
 /* path = tmpdir/name, in buf of size n; returns buf. */
 char *nc_test_path(char *buf, size_t n, const char *name);
-/* ../shared/data if it exists (tests that need it skip otherwise), or NULL. */
-const char *nc_test_shared_data(void);
+/* The reference data (the NB201 tables) live in ../shared/data beside the
+ * repository, not in it. nc_test_shared_file puts the path of the file rel
+ * ("nb201/nb201.csv") in buf and returns buf when it is there and readable.
+ * Where it looks: $NC_SHARED_DATA/rel if that variable is set, else
+ * <repository>/../shared/data/rel, the repository being where the tests were
+ * built (so any working directory does). A file missing from the default
+ * place skips: it prints "<who>: skipped: no <path> ..." and returns NULL.
+ * Everything else fails the running Check test with the path named: missing
+ * when NC_REQUIRE_DATA=1 (CI sets it) or when NC_SHARED_DATA is set (a
+ * wrong NC_SHARED_DATA is an error, not a skip), not a readable non-empty
+ * file, or NC_REQUIRE_DATA other than 0 or 1. */
+const char *nc_test_shared_file(char *buf, size_t n, const char *rel,
+                                const char *who);
+/* The same with another repository root (for the test of this logic). */
+const char *nc_test_shared_file_in(const char *root, char *buf, size_t n,
+                                   const char *rel, const char *who);
+/* The decision behind them, without Check: env_dir and require are the
+ * values of NC_SHARED_DATA and NC_REQUIRE_DATA (NULL: unset). Writes the
+ * path looked at into path and, unless FOUND, the reason into why. */
+typedef enum nc_test_data {
+    NC_TEST_DATA_FOUND,
+    NC_TEST_DATA_SKIP,
+    NC_TEST_DATA_FAIL
+} nc_test_data;
+nc_test_data nc_test_shared_find(const char *env_dir, const char *require,
+                                 const char *root, const char *rel,
+                                 char *path, size_t n, char *why, size_t wn);
 /* Writes n bytes to path; 0 on success. */
 int nc_test_write_file(const char *path, const void *data, size_t n);
 /* Removes dir and everything under it (the tmpdir, at the end of main). */
