@@ -15,7 +15,9 @@
  *   3  data/input error: a data file or directory is missing, unreadable,
  *      truncated or corrupt
  *   4  run-log error: the --db file cannot be opened, is not a nasc
- *      database, is from a newer version, fails a checksum, or has no such run
+ *      database, is damaged, is read-only where the command writes, is
+ *      locked by another process, is from a newer version, fails a
+ *      checksum, or has no such run
  *   5  the run is in the wrong state, e.g. resuming a finished run
  */
 #ifndef NC_CLI_H
@@ -47,7 +49,9 @@ extern const char nc_cli_exit_codes_help[];
 
 /* The same status means different things in different places: NC_ERR_IO or
  * NC_ERR_FORMAT while opening the run log is a run-log error (4), while
- * training or evaluating it is about the data files (3). */
+ * training or evaluating it is about the data files (3) unless the message
+ * says the run log failed (store/ starts those with "run log <path>: "; a
+ * read-only, locked or damaged log shows up during the work too). */
 typedef enum nc_cli_phase {
     NC_CLI_AT_STORE,   /* opening or reading the run log */
     NC_CLI_AT_WORK     /* training, resuming, evaluating */

@@ -12,7 +12,9 @@ const char nc_cli_exit_codes_help[] =
     "  3  data/input error (a data file or directory is missing, unreadable,\n"
     "     truncated or corrupt)\n"
     "  4  run-log error (--db cannot be opened, is not a nasc database, is\n"
-    "     from a newer version, fails a checksum, or has no such run)\n"
+    "     damaged, read-only where the command writes, locked by another\n"
+    "     process, from a newer version, fails a checksum, or has no such\n"
+    "     run)\n"
     "  5  wrong run state (e.g. resuming a run that has finished)\n";
 
 int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
@@ -42,11 +44,27 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
     return NC_EXIT_FAILURE;
 }
 
+/* Whether a failure during a command's work was the run log's: store/
+ * starts the message of every failed SQLite call with "run log <path>: ",
+ * possibly after prefixes added by its callers ("campaign 3, trial 5: run
+ * log r.db: ..."). Work touches data files and the run log alike, with the
+ * same I/O and format statuses, so the status alone cannot tell. */
+static int nc_cli_run_log_failed(const char *msg)
+{
+    for (const char *p = strstr(msg, "run log "); p;
+         p = strstr(p + 1, "run log "))
+        if (p == msg || (p >= msg + 2 && p[-2] == ':' && p[-1] == ' '))
+            return 1;
+    return 0;
+}
+
 int nc_cli_fail(const char *cmd, const nc_ctx *ctx, nc_status st,
                 nc_cli_phase phase)
 {
     if (ctx->status != NC_OK)
         st = ctx->status;
+    if (phase == NC_CLI_AT_WORK && nc_cli_run_log_failed(ctx->msg))
+        phase = NC_CLI_AT_STORE;
     if (ctx->msg[0])
         fprintf(stderr, "nasc %s: %s\n", cmd, ctx->msg);
     else

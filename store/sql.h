@@ -4,9 +4,10 @@
  * nasc.
  *
  * Every helper that can fail records a message of the form
- * "<path>: <what>: <sqlite's message>" in ctx, so that a full disk during an
- * epoch commit reads "runs.db: commit epoch 5 of run 3: database or disk is
- * full" rather than a bare SQLite error.
+ * "run log <path>: <what>: <why, in words>" in ctx, so that a full disk
+ * during an epoch commit reads "run log runs.db: commit epoch 5 of run 3:
+ * the disk is full" rather than a bare SQLite error, and no SQL reaches the
+ * user. cli/ tells a run-log failure from a data file's by that start.
  */
 #ifndef NC_STORE_SQL_H
 #define NC_STORE_SQL_H
@@ -32,11 +33,13 @@ struct nc_store {
 };
 
 /* Records the failure of SQLite call rc (a result code, extended or not) as
- * "<path>: <what>: <sqlite message>" and returns the nasc status for it:
+ * "run log <path>: <what>: <why>" and returns the nasc status for it:
  * a full disk or an OS error -> NC_ERR_IO, a damaged file -> NC_ERR_FORMAT,
  * out of memory -> NC_ERR_NOMEM, a too big blob -> NC_ERR_RANGE, anything
- * else (locks, constraints, bugs) -> NC_ERR_DB. Call it before any rollback,
- * which would replace sqlite's message. */
+ * else (locks, constraints, bugs) -> NC_ERR_DB. <why> is said in words:
+ * SQLite's own message is used only where it is plain words (a missing
+ * table or column), never one that could quote SQL. Call it before any
+ * rollback, which would replace sqlite's message. */
 nc_status nc_sql_fail(nc_ctx *ctx, const nc_store *st, int rc,
                       const char *what_fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -35,6 +35,84 @@ static nc_status nc_sql_status(int rc)
     }
 }
 
+/* What went wrong, in words, for a failed call with result code rc. Users
+ * read these lines, and SQLite's own messages can quote SQL ("near ...:
+ * syntax error", a CHECK constraint's expression) or speak of its internals,
+ * so they are passed on only where they are plain words (the name of a
+ * missing table or column). */
+static void nc_sql_reason(char *buf, size_t n, int rc, const char *errmsg,
+                          int sys_errno)
+{
+    const char *why;
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        snprintf(buf, n, "another process holds a lock on it (gave up after "
+                 "waiting %d s)", NC_STORE_BUSY_MS / 1000);
+        return;
+    case SQLITE_READONLY:
+        why = rc == SQLITE_READONLY_DBMOVED ? "the file was moved or deleted "
+                                               "while in use"
+            : rc == SQLITE_READONLY_DIRECTORY
+                ? "its folder is read-only (a run log needs its -wal and "
+                  "-shm files beside it)"
+            : rc == SQLITE_READONLY_CANTINIT || rc == SQLITE_READONLY_CANTLOCK
+                ? "its shared-memory file (-shm) cannot be written"
+                : "the file is read-only";
+        break;
+    case SQLITE_PERM:
+        why = "permission denied";
+        break;
+    case SQLITE_FULL:
+        why = "the disk is full";
+        break;
+    case SQLITE_IOERR:
+        why = "disk I/O error";
+        break;
+    case SQLITE_CANTOPEN:
+        why = "cannot open the file";
+        break;
+    case SQLITE_CORRUPT:
+        why = "the file is damaged";
+        break;
+    case SQLITE_NOTADB:
+        why = "the file is not a SQLite database";
+        break;
+    case SQLITE_NOMEM:
+        why = "out of memory";
+        break;
+    case SQLITE_TOOBIG:
+        why = "too big to store";
+        break;
+    case SQLITE_CONSTRAINT:
+        why = "the change breaks a consistency rule of the run log (it was "
+              "damaged, or edited by another program)";
+        break;
+    case SQLITE_ERROR:
+    case SQLITE_SCHEMA:
+        if (errmsg && (strncmp(errmsg, "no such table: ", 15) == 0 ||
+                       strncmp(errmsg, "no such column: ", 16) == 0)) {
+            snprintf(buf, n, "its tables are not those of this nasc (%s)",
+                     errmsg);
+            return;
+        }
+        why = "its tables are not those of this nasc (damaged, or edited by "
+              "another program)";
+        break;
+    default:
+        /* Misuse, interrupts and the like: nasc's fault, not the file's;
+         * sqlite3_errstr's fixed text names the kind. */
+        snprintf(buf, n, "internal error (SQLite: %s)", sqlite3_errstr(rc));
+        return;
+    }
+    /* "disk I/O error" alone does not say whether the disk is full or the
+     * file was deleted; the errno does. */
+    if (sys_errno)
+        snprintf(buf, n, "%s (%s)", why, strerror(sys_errno));
+    else
+        snprintf(buf, n, "%s", why);
+}
+
 nc_status nc_sql_fail(nc_ctx *ctx, const nc_store *st, int rc,
                       const char *what_fmt, ...)
 {
@@ -47,28 +125,25 @@ nc_status nc_sql_fail(nc_ctx *ctx, const nc_store *st, int rc,
 
     sqlite3 *db = st ? st->db : NULL;
     /* sqlite3_errmsg describes the connection's latest error, which is rc's
-     * only if nothing ran since; otherwise fall back to the generic text. */
+     * only if nothing ran since. */
     const char *msg = db && sqlite3_extended_errcode(db) == rc
-                          ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    char extra[160] = "";
-    int prim = rc & 0xff;
+                          ? sqlite3_errmsg(db) : NULL;
+    int prim = rc & 0xff, sys = 0;
     if (prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN) {
-        /* "disk I/O error" alone does not say whether the disk is full or
-         * the file was deleted; the errno does. SQLite records it for some
-         * failures only (not for a failed write at COMMIT), so fall back to
-         * errno, which nc_sql_exec and nc_sql_step_done clear beforehand. */
-        int e = db ? sqlite3_system_errno(db) : 0;
-        if (!e)
-            e = os_errno;
-        if (e)
-            snprintf(extra, sizeof extra, " (%s)", strerror(e));
-    } else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
-        snprintf(extra, sizeof extra,
-                 " (another connection holds the lock; waited up to %d s)",
-                 NC_STORE_BUSY_MS / 1000);
+        /* SQLite records the errno for some failures only (not for a
+         * failed write at COMMIT), so fall back to errno, which
+         * nc_sql_exec and nc_sql_step_done clear beforehand. */
+        sys = db ? sqlite3_system_errno(db) : 0;
+        if (!sys)
+            sys = os_errno;
     }
-    return nc_fail(ctx, nc_sql_status(rc), "%s: %s: %s%s",
-                   st && st->path ? st->path : "run log", what, msg, extra);
+    char why[200];
+    nc_sql_reason(why, sizeof why, rc, msg, sys);
+    /* "run log <path>: " starts every such message: cli/status.c tells by
+     * it that an I/O or format failure during a command's work was the run
+     * log's (exit 4), not a data file's (exit 3). */
+    return nc_fail(ctx, nc_sql_status(rc), "run log %s: %s: %s",
+                   st && st->path ? st->path : "(unnamed)", what, why);
 }
 
 nc_status nc_sql_prepare(nc_ctx *ctx, nc_store *st, const char *sql,
@@ -77,7 +152,8 @@ nc_status nc_sql_prepare(nc_ctx *ctx, nc_store *st, const char *sql,
     int rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
     if (rc != SQLITE_OK) {
         *out = NULL;
-        return nc_sql_fail(ctx, st, rc, "prepare \"%.60s\"", sql);
+        /* Not the statement itself: the message is for users. */
+        return nc_sql_fail(ctx, st, rc, "read the run log");
     }
     return NC_OK;
 }
@@ -146,6 +222,17 @@ double nc_sql_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The first read of a file failed with SQLITE_NOTADB or SQLITE_CORRUPT:
+ * nothing says yet that it is a run log, so name the file, not "run log". */
+static nc_status nc_sql_not_a_log(nc_ctx *ctx, const nc_store *st, int rc)
+{
+    if ((rc & 0xff) == SQLITE_CORRUPT)
+        return nc_fail(ctx, NC_ERR_FORMAT, "%s is a damaged SQLite database "
+                       "(truncated, or overwritten in part)", st->path);
+    return nc_fail(ctx, NC_ERR_FORMAT, "%s is not a SQLite database",
+                   st->path);
+}
+
 nc_status nc_sql_header(nc_ctx *ctx, nc_store *st, int64_t *app_id,
                         int64_t *version, int64_t *objects)
 {
@@ -160,8 +247,7 @@ nc_status nc_sql_header(nc_ctx *ctx, nc_store *st, int64_t *app_id,
         " (SELECT user_version FROM pragma_user_version),"
         " (SELECT count(*) FROM sqlite_master)", &s);
     if (e == NC_ERR_FORMAT)
-        return nc_fail(ctx, e, "%s is not a SQLite database (%s)", st->path,
-                       sqlite3_errmsg(st->db));
+        return nc_sql_not_a_log(ctx, st, sqlite3_errcode(st->db));
     if (e)
         return e;
     int rc = sqlite3_step(s);
@@ -169,9 +255,8 @@ nc_status nc_sql_header(nc_ctx *ctx, nc_store *st, int64_t *app_id,
         *app_id = sqlite3_column_int64(s, 0);
         *version = sqlite3_column_int64(s, 1);
         *objects = sqlite3_column_int64(s, 2);
-    } else if ((rc & 0xff) == SQLITE_NOTADB) {
-        e = nc_fail(ctx, NC_ERR_FORMAT, "%s is not a SQLite database (%s)",
-                    st->path, sqlite3_errmsg(st->db));
+    } else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+        e = nc_sql_not_a_log(ctx, st, rc);
     } else {
         e = nc_sql_fail(ctx, st, rc == SQLITE_DONE ? SQLITE_MISUSE : rc,
                         "read the header");
@@ -265,7 +350,7 @@ static nc_status nc_store_pragmas(nc_ctx *ctx, nc_store *st, int writable)
      * epoch that nasc reported as recorded survives a power cut (NORMAL
      * would keep the file consistent but could lose the last epochs). */
     return nc_sql_exec(ctx, st, "PRAGMA synchronous=FULL",
-                       "set synchronous=FULL");
+                       "turn on synchronous writes");
 }
 
 nc_status nc_store_open(nc_ctx *ctx, const char *path, int create,
