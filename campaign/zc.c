@@ -1,19 +1,18 @@
 /*
  * zc.c — the zero-cost scorer of search strategies (zc.h): a memo of
- * architecture -> score in front of a worker pool that builds and scores the
- * nets not seen yet.
+ * architecture -> score in front of predictors/proxy_batch.h, which builds
+ * and scores the nets not seen yet over the scorer's pool.
  */
 #include "campaign/zc.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net.h"
 #include "core/pool.h"
 #include "predictors/proxy.h"
+#include "predictors/proxy_batch.h"
 
 struct nc_zc {
     const nc_space *sp;
@@ -156,64 +155,33 @@ size_t nc_zc_n_scored(const nc_zc *z)
     return z->n;
 }
 
-/* Builds a's net and scores it; single-threaded (ctx->threads is 1). */
-static nc_status score_one(nc_ctx *ctx, const nc_zc *z, const nc_arch *a,
-                           double *v)
+/* Scores the memo's entries from n0 on (predictors/proxy_batch.h); a
+ * degenerate net, or a NaN, is -inf. On failure they leave the memo and ctx
+ * names the architecture. */
+static nc_status score_new(nc_ctx *ctx, nc_zc *z, size_t n0)
 {
-    nc_net *net = nc_net_new();
-    if (!net)
-        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    nc_status st = NC_OK;
-    int x = nc_net_input(ctx, net, z->in);
-    int y = z->sp->build(z->sp, ctx, net, x, a, z->n_classes);
-    if (y < 0)
-        st = ctx->status ? ctx->status : NC_ERR_INVAL;
-    else
-        st = nc_net_finalize(ctx, net, y, 1);
-    nc_proxy_result r;
-    if (!st && !(st = nc_proxy_score(ctx, z->proxy, net, NULL, z->seed, &r)))
-        *v = (r.flags & NC_PROXY_DEGENERATE) || isnan(r.score) ? -INFINITY
-                                                               : r.score;
-    nc_net_free(net);
+    size_t n = z->n - n0;
+    unsigned *flags = malloc(n * sizeof *flags);
+    if (!flags)
+        return nc_fail(ctx, NC_ERR_NOMEM, "zero-cost scorer: out of memory");
+    nc_proxy_job job = { .sp = z->sp, .archs = z->key + n0, .n = n,
+                         .in = z->in, .n_classes = z->n_classes,
+                         .proxies = &z->proxy, .n_proxies = 1,
+                         .seed = z->seed };
+    nc_proxy_job_out out = { .score = z->val + n0, .flags = flags };
+    nc_status st = nc_proxy_score_archs(ctx, &job, z->pool, &out);
+    for (size_t i = 0; !st && i < n; i++)
+        if ((flags[i] & NC_PROXY_DEGENERATE) || isnan(z->val[n0 + i]))
+            z->val[n0 + i] = -INFINITY;
+    free(flags);
     if (st) {
-        char s[NC_ARCH_STR_MAX];
-        z->sp->format(z->sp, a, s, sizeof s);
-        nc_ctx_prefix(ctx, "zero-cost score of %s", s);
+        char msg[NC_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", ctx->msg);
+        nc_fail(ctx, st, "zero-cost score of %s", msg);
+        z->n = n0;
+        memo_rehash(z);
     }
     return st;
-}
-
-/* One batch of unseen architectures shared by the workers. */
-typedef struct job {
-    const nc_zc *z;
-    const nc_arch *a;
-    double *v;
-    size_t n;
-    atomic_size_t next;
-    atomic_int stop;
-    pthread_mutex_t mu;
-    nc_ctx err;             /* the first failure */
-} job;
-
-/* A pool task: scores from the shared counter until done or failed; where a
- * score lands depends only on its index. */
-static void worker(void *arg, int task, int thread)
-{
-    (void)task;
-    (void)thread;
-    job *j = arg;
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    size_t i;
-    while (!atomic_load(&j->stop) && (i = atomic_fetch_add(&j->next, 1)) < j->n)
-        if (score_one(&ctx, j->z, &j->a[i], &j->v[i])) {
-            pthread_mutex_lock(&j->mu);
-            if (!atomic_load(&j->stop)) {
-                j->err = ctx;
-                atomic_store(&j->stop, 1);
-            }
-            pthread_mutex_unlock(&j->mu);
-        }
 }
 
 nc_status nc_zc_score(void *zc, nc_ctx *ctx, const nc_arch *a, size_t n,
@@ -233,21 +201,8 @@ nc_status nc_zc_score(void *zc, nc_ctx *ctx, const nc_arch *a, size_t n,
         if (memo_find(z, &a[i]) < 0)
             memo_add(z, &a[i], NAN);
     nc_status st = NC_OK;
-    if (z->n > n0) {
-        job j = { .z = z, .a = z->key + n0, .v = z->val + n0, .n = z->n - n0 };
-        atomic_init(&j.next, 0);
-        atomic_init(&j.stop, 0);
-        pthread_mutex_init(&j.mu, NULL);
-        int tasks = z->pool ? nc_pool_threads(z->pool) : 1;
-        nc_pool_run(z->pool, tasks, worker, &j);
-        pthread_mutex_destroy(&j.mu);
-        if (atomic_load(&j.stop)) {
-            st = j.err.status ? j.err.status : NC_ERR_INVAL;
-            nc_fail(ctx, st, "%s", j.err.msg);
-            z->n = n0;
-            memo_rehash(z);
-        }
-    }
+    if (z->n > n0)
+        st = score_new(ctx, z, n0);
     for (size_t i = 0; !st && i < n; i++)
         score[i] = z->val[memo_find(z, &a[i])];
     return st;

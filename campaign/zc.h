@@ -3,7 +3,8 @@
  * predictive strategy's warm-up and proxy feature (nc_strategy_set_zc).
  * It builds each architecture's stand-alone net (the space's build), scores
  * it with a data-free proxy of predictors/proxy.h (params, flops, synflow)
- * and remembers the score, so an architecture met again costs a lookup.
+ * through predictors/proxy_batch.h and remembers the score, so an
+ * architecture met again costs a lookup.
  *
  *     nc_zc *z;
  *     if (nc_zc_new(ctx, sp, "synflow", (nc_shape){3, 32, 32}, 10, seed, 2, &z))

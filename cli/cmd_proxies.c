@@ -1,10 +1,9 @@
 /*
  * cmd_proxies.c — `nasc proxies`: zero-cost proxy scores (predictors/proxy.h)
  * and their ensembles (predictors/proxy_ensemble.h) for a list of
- * architectures, written as CSV. Architectures are spread over a pool of
- * worker threads, one architecture at a time per worker, each with its own
- * context and a single-threaded net; every score is a function of (arch,
- * seed, data batch) alone, so the CSV is the same for any --workers.
+ * architectures, written as CSV. The scoring itself, over --workers
+ * threads, is predictors/proxy_batch.h's; every score is a function of
+ * (arch, seed, data batch) alone, so the CSV is the same for any --workers.
  */
 #include "cli/cli.h"
 
@@ -12,18 +11,15 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/net.h"
 #include "core/pool.h"
 #include "core/rng.h"
-#include "data/dataset.h"
 #include "predictors/proxy.h"
+#include "predictors/proxy_batch.h"
 #include "predictors/proxy_ensemble.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"
@@ -149,7 +145,7 @@ typedef struct plan {
     int base_batch[MAX_COLS];   /* samples for each base proxy (0: none) */
     int mean_of[MAX_COLS], n_mean_of;   /* base columns mean_rank uses */
     int vote_of[3];
-    int need_x, need_igrad, n_max;
+    int need_x, n_max;
 } plan;
 
 static int parse_args(int argc, char **argv, opts *o, int *done)
@@ -325,7 +321,6 @@ static int make_plan(const opts *o, plan *p)
     for (int c = 0; c < p->n_base; c++) {
         const nc_proxy_info *info = nc_proxy_find(p->col[c]);
         p->need_x |= info->needs_x;
-        p->need_igrad |= info->needs_input_grad;
         if (p->base_batch[c] > p->n_max)
             p->n_max = p->base_batch[c];
     }
@@ -414,7 +409,8 @@ static nc_status read_archs(nc_ctx *ctx, const nc_space *sp, const char *path,
 /* The architectures to score, in output order, into *out (the caller
  * frees it): --archs, --all (index order) or --sample (a prefix of one
  * permutation drawn from the seed, so the sample is without replacement for
- * an enumerable space; drawn independently, with replacement, otherwise). */
+ * a space of at most MAX_ARCHS; drawn independently, with replacement, for
+ * a larger or unenumerable one). */
 static nc_status list_archs(nc_ctx *ctx, const opts *o, const nc_space *sp,
                             nc_arch **out, int *n_out)
 {
@@ -430,9 +426,9 @@ static nc_status list_archs(nc_ctx *ctx, const opts *o, const nc_space *sp,
                        (long long)size);
     int n = o->all ? (int)size : o->sample;
     nc_arch *a = calloc((size_t)n, sizeof *a);
-    uint32_t *perm = size > 0 && size <= MAX_ARCHS
-                         ? malloc((size_t)size * sizeof *perm) : NULL;
-    if (!a || (size > 0 && !perm)) {
+    int enumerable = size > 0 && size <= MAX_ARCHS;
+    uint32_t *perm = enumerable ? malloc((size_t)size * sizeof *perm) : NULL;
+    if (!a || (enumerable && !perm)) {
         free(a);
         free(perm);
         return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
@@ -458,109 +454,22 @@ static nc_status list_archs(nc_ctx *ctx, const opts *o, const nc_space *sp,
     return NC_OK;
 }
 
-/* The data batch. */
+/* The scoring. */
 
-/* n samples of shape `in`, sample-major, with labels: the first n of one
- * permutation of the training split, padded, channel-repeated and
- * normalized as the help says; or noise. *classes gets the data set's. */
-static nc_status make_samples(nc_ctx *ctx, const opts *o, nc_shape in, int n,
-                              float *x, int32_t *y, int *classes)
-{
-    size_t per = (size_t)in.c * in.h * in.w;
-    if (!strcmp(o->dataset, "noise")) {
-        nc_rng r = nc_rng_make(o->seed, NC_STREAM(NC_PURPOSE_DATA, 0));
-        for (size_t k = 0; k < (size_t)n * per; k++)
-            x[k] = nc_rng_normal(&r);
-        nc_rng rl = nc_rng_make(o->seed, NC_STREAM(NC_PURPOSE_DATA, 1));
-        for (int i = 0; i < n; i++)
-            y[i] = (int32_t)nc_rng_below(&rl, N_CLASSES);
-        *classes = N_CLASSES;
-        return NC_OK;
-    }
-    if (!nc_dataset_default_dir(o->dataset))
-        return nc_fail(ctx, NC_ERR_INVAL, "--dataset: unknown data set '%s' "
-                       "(known: fashion-mnist, mnist, cifar10, cifar100, "
-                       "noise)", o->dataset);
-    nc_dataset *ds;
-    nc_status st = nc_dataset_load(ctx, o->dataset, o->data_dir,
-                                   NC_SPLIT_TRAIN, &ds);
-    if (st)
-        return st;
-    if ((ds->c != in.c && ds->c != 1) || ds->h > in.h || ds->w > in.w) {
-        st = nc_fail(ctx, NC_ERR_INVAL, "--dataset: %s has %dx%dx%d images, "
-                     "which do not fit the space's input %dx%dx%d (channels "
-                     "must match or be 1, images at most the input size)",
-                     o->dataset, ds->c, ds->h, ds->w, in.c, in.h, in.w);
-    } else if (ds->n < n) {
-        st = nc_fail(ctx, NC_ERR_INVAL, "--batch: %s has %d training images, "
-                     "fewer than %d", o->dataset, ds->n, n);
-    }
-    float mean[NC_DATASET_MAX_CHANNELS], sd[NC_DATASET_MAX_CHANNELS];
-    uint32_t *perm = st ? NULL : malloc((size_t)ds->n * sizeof *perm);
-    if (!st && !perm)
-        st = nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    if (st) {
-        nc_dataset_free(ds);
-        return st;
-    }
-    /* Statistics of the padded training set, from those of the unpadded
-     * one: the padding adds zeros. */
-    nc_dataset_stats(ds, mean, sd);
-    double frac = (double)ds->h * ds->w / ((double)in.h * in.w);
-    for (int c = 0; c < ds->c; c++) {
-        double m = mean[c] * frac;
-        double ex2 = ((double)sd[c] * sd[c] + (double)mean[c] * mean[c]) * frac;
-        double v = ex2 - m * m;
-        mean[c] = (float)m;
-        sd[c] = v > 0 ? (float)sqrt(v) : 1.0f;
-    }
-    for (int i = 0; i < ds->n; i++)
-        perm[i] = (uint32_t)i;
-    nc_rng r = nc_rng_make(o->seed, NC_STREAM(NC_PURPOSE_DATA, 0));
-    nc_rng_shuffle_u32(&r, perm, (uint32_t)ds->n);
-    int top = (in.h - ds->h) / 2, left = (in.w - ds->w) / 2;
-    for (int i = 0; i < n; i++) {
-        const float *src = ds->x + (size_t)perm[i] * ds->c * ds->h * ds->w;
-        float *dst = x + (size_t)i * per;
-        for (int c = 0; c < in.c; c++) {
-            int sc = ds->c == 1 ? 0 : c;
-            const float *s = src + (size_t)sc * ds->h * ds->w;
-            for (int yy = 0; yy < in.h; yy++)
-                for (int xx = 0; xx < in.w; xx++) {
-                    int u = yy - top, v = xx - left;
-                    float p = u >= 0 && u < ds->h && v >= 0 && v < ds->w
-                                  ? s[u * ds->w + v] : 0.0f;
-                    dst[((size_t)c * in.h + yy) * in.w + xx] =
-                        (p - mean[sc]) / sd[sc];
-                }
-        }
-        y[i] = ds->y[perm[i]];
-    }
-    *classes = ds->n_classes;
-    free(perm);
-    nc_dataset_free(ds);
-    return NC_OK;
-}
-
-/* The work shared by the workers. */
+/* The results, read by the ensembles, the CSV and the summary. */
 typedef struct work {
     const opts *o;
     const plan *p;
     const nc_space *sp;
-    nc_shape in;
-    int classes;
     const nc_arch *archs;
     int n;
-    nc_proxy_batch batch[MAX_COLS];   /* per base column; n 0 if unused */
+    int batch;                        /* the largest data batch read */
     double *score;                    /* score[c * n + i] */
+    unsigned *flags;                  /* flags[c * n + i], base columns */
     unsigned char *degen;             /* degen[c * n + i] */
     double *layer;                    /* --layers: layer[i * N_SLOTS + t] */
-    unsigned char *layer_degen;       /* --layers: per architecture */
-    atomic_int next, stop, done;
-    pthread_mutex_t mu;
-    nc_ctx err;                       /* the first failure */
-    int progress;                     /* draw a progress line */
-    double t0;
+    unsigned *layer_flags;            /* --layers: per architecture */
+    double t0, last;                  /* the progress line's clock */
 } work;
 
 static double now(void)
@@ -570,89 +479,85 @@ static double now(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-/* Builds architecture i's net and scores it with every base proxy. */
-static nc_status score_one(nc_ctx *ctx, work *w, int i)
+/* The NB201 net at --nb201-c and --nb201-n (an nc_proxy_build_fn). */
+static int build_nb201(void *user, nc_ctx *ctx, nc_net *net, int x,
+                       const nc_arch *a, int n_classes)
 {
-    const plan *p = w->p;
-    const nc_arch *a = &w->archs[i];
-    nc_net *net = nc_net_new();
-    if (!net)
-        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    nc_status st = NC_OK;
-    int x = nc_net_input(ctx, net, w->in);
-    if (x >= 0 && p->need_igrad)
-        st = nc_net_want_input_grad(ctx, net);
-    int yout = -1;
-    if (!st) {
-        if (!strcmp(w->sp->name, "nb201")) {
-            nc_nb201_arch b;
-            memcpy(b.op, a->g, NC_NB201_N_EDGES);
-            yout = nc_nb201_build(ctx, net, x, &b, w->o->c, w->o->n, w->classes);
-        } else {
-            yout = w->sp->build(w->sp, ctx, net, x, a, w->classes);
-        }
-        st = yout < 0 ? (ctx->status ? ctx->status : NC_ERR_INVAL)
-                      : nc_net_finalize(ctx, net, yout, p->n_max);
-    }
-    /* The split gives synflow's own result bit for bit (proxy.h), so a
-     * synflow column reuses it instead of a second pass. */
-    nc_proxy_result syn = { 0, 0, 0 };
-    if (!st && w->layer) {
-        st = nc_proxy_synflow_tags(ctx, net, w->o->seed, N_SLOTS,
-                                   w->layer + (size_t)i * N_SLOTS, &syn);
-        if (!st)
-            w->layer_degen[i] = (syn.flags & NC_PROXY_DEGENERATE) != 0;
-    }
-    for (int c = 0; !st && c < p->n_base; c++) {
-        nc_proxy_result r = syn;
-        if (!w->layer || strcmp(p->col[c], "synflow"))
-            st = nc_proxy_score(ctx, p->col[c], net,
-                                w->batch[c].n ? &w->batch[c] : NULL,
-                                w->o->seed, &r);
-        if (!st) {
-            w->score[(size_t)c * w->n + i] = r.score;
-            w->degen[(size_t)c * w->n + i] =
-                (r.flags & NC_PROXY_DEGENERATE) || isinf(r.score);
-        }
-    }
-    nc_net_free(net);
-    if (st) {
-        char s[NC_ARCH_STR_MAX];
-        w->sp->format(w->sp, a, s, sizeof s);
-        nc_ctx_prefix(ctx, "%s", s);
-    }
-    return st;
+    const opts *o = user;
+    nc_nb201_arch b;
+    memcpy(b.op, a->g, NC_NB201_N_EDGES);
+    return nc_nb201_build(ctx, net, x, &b, o->c, o->n, n_classes);
 }
 
-/* One pool task: scores architectures taken from the shared counter until
- * none are left or another worker failed (its context is then kept in
- * w->err, first failure wins). Taking work dynamically balances cells of very
- * different cost; where a score lands depends only on its index. */
-static void worker(void *arg, int task, int thread)
+/* The progress line on stderr, at most twice a second. */
+static void progress(void *user, size_t done, size_t n)
 {
-    (void)thread;
-    work *w = arg;
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    double last = 0;
-    int i;
-    while (!atomic_load(&w->stop) && (i = atomic_fetch_add(&w->next, 1)) < w->n) {
-        if (score_one(&ctx, w, i)) {
-            pthread_mutex_lock(&w->mu);
-            if (!atomic_load(&w->stop)) {
-                w->err = ctx;
-                atomic_store(&w->stop, 1);
-            }
-            pthread_mutex_unlock(&w->mu);
-            return;
-        }
-        int d = atomic_fetch_add(&w->done, 1) + 1;
-        if (task == 0 && w->progress && now() - last > 0.5) {
-            last = now();
-            fprintf(stderr, "\rnasc proxies: %d/%d architectures, %.0f s", d,
-                    w->n, last - w->t0);
-        }
+    work *w = user;
+    if (now() - w->last > 0.5) {
+        w->last = now();
+        fprintf(stderr, "\rnasc proxies: %zu/%zu architectures, %.0f s", done,
+                n, w->last - w->t0);
     }
+}
+
+/* Scores every architecture with the base proxies (predictors/
+ * proxy_batch.h) on the data batch, over --workers threads. */
+static nc_status score_all(nc_ctx *ctx, work *w, nc_shape in)
+{
+    const opts *o = w->o;
+    const plan *p = w->p;
+    nc_proxy_data data = { 0 };
+    float *bx[MAX_COLS] = { 0 };
+    nc_proxy_batch batch[MAX_COLS];
+    const nc_proxy_batch *bp[MAX_COLS] = { 0 };
+    int classes = N_CLASSES;
+    nc_status st = NC_OK;
+    if (p->need_x) {
+        st = nc_proxy_data_load(ctx, o->dataset, o->data_dir, in, p->n_max,
+                                o->seed, &data);
+        if (st)
+            nc_ctx_prefix(ctx, "--dataset");
+        classes = data.n_classes;
+    }
+    for (int c = 0; !st && c < p->n_base; c++) {
+        if (!p->base_batch[c])
+            continue;
+        st = nc_proxy_data_batch(ctx, &data, p->base_batch[c], &bx[c],
+                                 &batch[c]);
+        bp[c] = &batch[c];
+        if (p->base_batch[c] > w->batch)
+            w->batch = p->base_batch[c];
+    }
+    nc_pool *pool = NULL;
+    if (!st) {
+        int nb201 = !strcmp(w->sp->name, "nb201");
+        nc_proxy_job job = {
+            .sp = w->sp, .archs = w->archs, .n = (size_t)w->n, .in = in,
+            .n_classes = classes, .build = nb201 ? build_nb201 : NULL,
+            .build_user = (void *)o, .proxies = p->col,
+            .n_proxies = p->n_base, .data = bp, .seed = o->seed,
+            .n_tags = o->layers ? N_SLOTS : 0,
+            .progress = isatty(2) && !o->json ? progress : NULL,
+            .progress_user = w };
+        nc_proxy_job_out out = { w->score, w->flags, w->layer, w->layer_flags,
+                                 NULL };
+        w->t0 = now();
+        pool = nc_pool_new(o->workers);
+        st = nc_proxy_score_archs(ctx, &job, pool, &out);
+        if (job.progress)
+            fputc('\n', stderr);
+    }
+    for (int c = 0; !st && c < p->n_base; c++)
+        for (int i = 0; i < w->n; i++) {
+            size_t k = (size_t)c * w->n + i;
+            w->degen[k] = (w->flags[k] & NC_PROXY_DEGENERATE)
+                          || isinf(w->score[k]);
+        }
+    nc_pool_free(pool);
+    for (int c = 0; c < MAX_COLS; c++)
+        free(bx[c]);
+    nc_proxy_data_free(&data);
+    return st;
 }
 
 /* The ensembles, from the base columns, for the whole set. */
@@ -730,7 +635,7 @@ static nc_status write_csv(nc_ctx *ctx, const work *w, FILE *f)
                 fprintf(f, "%s%s", first ? "degenerate:" : ";", p->col[c]);
                 first = 0;
             }
-        if (w->layer && w->layer_degen[i])
+        if (w->layer && (w->layer_flags[i] & NC_PROXY_DEGENERATE))
             fprintf(f, "%ssynflow_layers", first ? "degenerate:" : ";");
         fputc('\n', f);
     }
@@ -747,10 +652,7 @@ static int print(const opts *o, const work *w, double secs)
     for (int c = 0; c < p->n_base; c++)
         for (int i = 0; i < w->n; i++)
             degen[c] += w->degen[(size_t)c * w->n + i];
-    int batch = 0;
-    for (int c = 0; c < p->n_base; c++)
-        if (w->batch[c].n > batch)
-            batch = w->batch[c].n;
+    int batch = w->batch;
     const char *data = p->need_x ? o->dataset : "none";
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
@@ -785,9 +687,9 @@ static int print(const opts *o, const work *w, double secs)
     return NC_EXIT_OK;
 }
 
-/* `nasc proxies`: options, architecture list, data batch, the pool run,
- * ensembles, CSV; the output file is opened before the work so that an
- * unwritable path fails at once. */
+/* `nasc proxies`: options, architecture list, scores, ensembles, CSV; the
+ * output file is opened before the work so that an unwritable path fails
+ * at once. */
 int nc_cli_proxies(int argc, char **argv)
 {
     opts o = { .c = 16, .n = 5, .workers = 1, .seed = 1 };
@@ -814,90 +716,43 @@ int nc_cli_proxies(int argc, char **argv)
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_ctx_apply_threads(&ctx);
-    work w;
-    memset(&w, 0, sizeof w);
-    w.o = &o;
-    w.p = &p;
-    w.sp = sp;
-    w.in = in;
-    w.classes = N_CLASSES;
-    pthread_mutex_init(&w.mu, NULL);
+    work w = { .o = &o, .p = &p, .sp = sp };
     nc_arch *archs = NULL;
-    float *samples = NULL, *bx[MAX_COLS] = { 0 };
-    int32_t *labels = NULL;
     FILE *f = NULL;
-    nc_pool *pool = NULL;
-    nc_cli_phase phase = NC_CLI_AT_WORK;
     nc_status st = list_archs(&ctx, &o, sp, &archs, &w.n);
     w.archs = archs;
     if (!st && !(f = fopen(o.out, "w")))
         st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o.out);
-    size_t per = (size_t)in.c * in.h * in.w;
-    if (!st && p.need_x) {
-        samples = malloc((size_t)p.n_max * per * sizeof *samples);
-        labels = malloc((size_t)p.n_max * sizeof *labels);
-        st = samples && labels ? make_samples(&ctx, &o, in, p.n_max, samples,
-                                              labels, &w.classes)
-                               : nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
-    }
-    for (int c = 0; !st && c < p.n_base; c++) {
-        int B = p.base_batch[c];
-        if (!B)
-            continue;
-        if (!(bx[c] = malloc((size_t)B * per * sizeof *bx[c]))) {
-            st = nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
-            break;
-        }
-        size_t hw = (size_t)in.h * in.w;
-        for (int i = 0; i < B; i++)
-            for (int ch = 0; ch < in.c; ch++)
-                memcpy(bx[c] + ((size_t)ch * B + i) * hw,
-                       samples + i * per + ch * hw, hw * sizeof *bx[c]);
-        w.batch[c] = (nc_proxy_batch){ bx[c], labels, B, in };
-    }
     if (!st) {
-        w.score = malloc((size_t)p.n_cols * w.n * sizeof *w.score);
-        w.degen = calloc((size_t)p.n_cols * w.n, 1);
+        size_t cells = (size_t)p.n_cols * w.n;
+        w.score = malloc(cells * sizeof *w.score);
+        w.flags = calloc(cells, sizeof *w.flags);
+        w.degen = calloc(cells, 1);
         if (o.layers) {
             w.layer = calloc((size_t)w.n * N_SLOTS, sizeof *w.layer);
-            w.layer_degen = calloc((size_t)w.n, 1);
+            w.layer_flags = calloc((size_t)w.n, sizeof *w.layer_flags);
         }
-        if (!w.score || !w.degen || (o.layers && (!w.layer || !w.layer_degen)))
+        if (!w.score || !w.flags || !w.degen
+            || (o.layers && (!w.layer || !w.layer_flags)))
             st = nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
     }
-    double t0 = now();
-    if (!st) {
-        w.t0 = t0;
-        w.progress = isatty(2) && !o.json;
-        pool = nc_pool_new(o.workers);
-        nc_pool_run(pool, o.workers, worker, &w);
-        if (w.progress)
-            fputc('\n', stderr);
-        if (atomic_load(&w.stop)) {
-            ctx = w.err;
-            st = ctx.status ? ctx.status : NC_ERR_INVAL;
-        }
-    }
+    if (!st)
+        st = score_all(&ctx, &w, in);
     if (!st)
         st = ensembles(&ctx, &w);
-    double secs = now() - t0;
+    double secs = now() - w.t0;
     if (!st)
         st = write_csv(&ctx, &w, f);
     if (f && fclose(f) && !st)
         st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o.out);
     if (f && st)
         remove(o.out);   /* no half-written CSV left behind */
-    r = st ? nc_cli_fail(CMD, &ctx, st, phase) : print(&o, &w, secs);
-    nc_pool_free(pool);
-    for (int c = 0; c < MAX_COLS; c++)
-        free(bx[c]);
-    free(samples);
-    free(labels);
+    r = st ? nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK) : print(&o, &w, secs);
     free(archs);
     free(w.score);
+    free(w.flags);
     free(w.degen);
     free(w.layer);
-    free(w.layer_degen);
-    pthread_mutex_destroy(&w.mu);
+    free(w.layer_flags);
     return r;
 }
