@@ -3,6 +3,8 @@
 #   NATIVE=1  -march=native (default: -march=x86-64-v3 with run-time picked AVX-512 paths)
 #   DEBUG=1   -O0 -g
 #   BUILD=dir out-of-tree object directory (default build/, or build-san/ with SAN=1)
+#   PREFIX=dir  where `make install` puts nasc (default /usr/local); DESTDIR=dir
+#               stages the install under dir (packaging), as usual
 CC      ?= cc
 SAN     ?= 0
 NATIVE  ?= 0
@@ -88,12 +90,53 @@ check-unit: $(TESTBIN)
 	@set -e; for t in $(TESTBIN); do echo "== $$t"; NC_BUILD=$(BUILD) $$t; done
 
 check-cli: $(BIN)
-	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; NC_BIN=$(BIN) sh $$t; done
+	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; NC_BIN=$(BIN) NC_BUILD=$(BUILD) NC_SAN=$(SAN) sh $$t; done
 
 bench: $(BIN) $(BENCHBIN)
 	NC_BIN=$(BIN) NC_BUILD=$(BUILD) sh bench/run.sh
 
 clean:
 	rm -rf build build-san nasc
+
+# Installation, as a C tool: the binary, the static library with its public
+# headers (under include/nasc/, in their folders, so the headers' own
+# "core/net.h" includes resolve with -I$(PREFIX)/include/nasc), a pkg-config
+# file and the man page. Static only: a shared library would need every
+# object built with -fPIC, a second build of the whole library.
+# Private headers (shared only inside one folder) are not installed.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(PREFIX)/bin
+LIBDIR   := $(PREFIX)/lib
+INCDIR   := $(PREFIX)/include/nasc
+MAN1DIR  := $(PREFIX)/share/man/man1
+PCDIR    := $(LIBDIR)/pkgconfig
+PRIVHDR  := %_int.h store/sql.h core/ops/% core/kernels/% train/ckpt.h train/json_field.h
+PUBHDR   := nasc.h $(filter-out $(PRIVHDR),$(foreach d,$(LIBDIRS),$(wildcard $(d)/*.h)))
+# The library is static, so its users link what it links; an instrumented
+# (SAN=1) library needs the sanitizer runtimes too.
+PCLIBS   := -L$${libdir} -lnasc $(LDLIBS) -pthread $(filter -fsanitize=%,$(SANFLAGS))
+
+.PHONY: install uninstall
+install: $(BIN) $(LIB)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/nasc
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libnasc.a
+	@set -e; for h in $(PUBHDR); do \
+	  install -d $(DESTDIR)$(INCDIR)/$$(dirname $$h); \
+	  install -m 644 $$h $(DESTDIR)$(INCDIR)/$$h; \
+	done; echo "installed $(words $(PUBHDR)) headers in $(DESTDIR)$(INCDIR)"
+	install -m 644 docs/nasc.1 $(DESTDIR)$(MAN1DIR)/nasc.1
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(PREFIX)/include' '' \
+	  'Name: nasc' 'Description: neural architecture search on the CPU: nets, training, search campaigns, run log' \
+	  'Version: $(VERSION)' 'Cflags: -I$${includedir}/nasc -pthread' 'Libs: $(PCLIBS)' \
+	  > $(DESTDIR)$(PCDIR)/nasc.pc
+
+# Removes the files install puts in place, then the folders of include/nasc
+# left empty; the standard folders (bin, lib, ...) stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nasc $(DESTDIR)$(LIBDIR)/libnasc.a $(DESTDIR)$(PCDIR)/nasc.pc \
+	  $(DESTDIR)$(MAN1DIR)/nasc.1 $(addprefix $(DESTDIR)$(INCDIR)/,$(PUBHDR))
+	if [ -d $(DESTDIR)$(INCDIR) ]; then find $(DESTDIR)$(INCDIR) -depth -type d -empty -delete; fi
 
 -include $(LIBOBJ:.o=.d) $(CLIOBJ:.o=.d) $(TESTBIN:=.d) $(TESTUTIL:.o=.d) $(BENCHBIN:=.d) $(BENCHUTIL:.o=.d)
