@@ -5,11 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "campaign/plot.h"
 #include "search/pareto.h"
+#include "supernet/darts.h"
 
 static const char CMD[] = "report";
 
 enum { OPT_DB = 256, OPT_JSON, OPT_PARETO, OPT_CSV, OPT_TOP, OPT_SVG };
+
+/* The options, for the report of either kind. */
+typedef struct opts {
+    const char *dbpath, *csv, *svg;
+    int json, pareto, top;
+} opts;
 
 static const struct option LONGOPTS[] = {
     { "db", required_argument, NULL, OPT_DB },
@@ -27,23 +35,43 @@ void nc_cli_report_help(FILE *f)
     fprintf(f,
         "Usage: nasc report [RUN] [OPTIONS]\n"
         "\n"
-        "Reports on search campaign RUN (default: the newest campaign in the\n"
-        "run log): a leaderboard of the best trials by the first objective\n"
-        "and, with --pareto, the non-dominated trials over all objectives.\n"
+        "Reports on run RUN (default: the newest search campaign in the run\n"
+        "log). For a search campaign: a leaderboard of the best trials by the\n"
+        "first objective and, with --pareto, the non-dominated trials over all\n"
+        "objectives. For a training or DARTS run: the metrics of its last\n"
+        "epoch, and with --svg its curves.\n"
         "\n"
         "  RUN                the run id (see 'nasc runs')\n"
         "  --db FILE          run log (default runs.db)\n"
-        "  --top K            leaderboard length (default 10; 0 for none)\n"
-        "  --pareto           also list the Pareto front\n"
-        "  --csv FILE         write every trial to FILE as CSV: trial, arch,\n"
-        "                     origin, parent1, parent2, status, one column per\n"
-        "                     objective, the select and report metrics, and\n"
-        "                     seconds (the only timing column, last)\n"
-        "  --json             one JSON line: run, status, trials, budget, top\n"
-        "                     (and pareto) as arrays of trials\n"
-        "  --svg FILE         write a scatter plot to FILE (SVG): the first\n"
-        "                     objective against the second (against the trial\n"
-        "                     number for one objective), Pareto front in red\n"
+        "  --top K            campaigns: leaderboard length (default 10; 0 for\n"
+        "                     none)\n"
+        "  --pareto           campaigns: also list the Pareto front\n"
+        "  --csv FILE         write rows to FILE as CSV. Campaigns, every trial:\n"
+        "                     trial, arch, origin, parent1, parent2, status, one\n"
+        "                     column per objective, the select and report\n"
+        "                     metrics, and seconds (the only timing column,\n"
+        "                     last). Training and DARTS runs, every epoch:\n"
+        "                     epoch, step, lr, train_loss, train_accuracy,\n"
+        "                     valid_loss, valid_accuracy (accuracies as\n"
+        "                     fractions; empty where not measured), seconds\n"
+        "  --json             one JSON line. Campaigns: run, status, trials,\n"
+        "                     budget, top (and pareto) as arrays of trials.\n"
+        "                     Training and DARTS runs: run, kind, status,\n"
+        "                     epochs_done, epochs (in all), and train_loss,\n"
+        "                     train_accuracy, valid_loss, valid_accuracy of the\n"
+        "                     last epoch (fractions; null where not measured)\n"
+        "  --svg FILE         draw a chart with a title, axis ticks and units to\n"
+        "                     FILE (SVG). Campaigns: every finished trial as a\n"
+        "                     dot, the first objective against the second\n"
+        "                     (against the trial number for one objective) and\n"
+        "                     the Pareto front as a staircase (for one\n"
+        "                     objective, the best so far); accuracy in %%,\n"
+        "                     latency in ms, params and flops\n"
+        "                     (multiply-accumulates) with k, M, G suffixes.\n"
+        "                     Training and DARTS runs: loss per epoch on the\n"
+        "                     left axis, accuracy in %% on the right, training\n"
+        "                     solid and validation dashed; a DARTS run marks\n"
+        "                     where DARTS-PT starts\n"
         "  -h, --help         show this help\n"
         "\n"
         "Exit status:\n%s",
@@ -173,150 +201,217 @@ static cJSON *json_trials(const nc_campaign_cfg *cfg, const nc_trial_rec *recs,
     return a;
 }
 
-/* A dependency-free scatter plot: done trials as dots, the front in red. */
-static int write_svg(const char *path, const nc_campaign_cfg *cfg,
-                     const nc_trial_rec *recs, const int *idx, int m,
-                     const int *front, int nf)
+/* Writes chart p to path; on failure prints why and returns the exit code
+ * (a file that cannot be written is the user's input problem, 3). */
+static int svg_save(const char *path, const nc_plot *p)
 {
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "nasc %s: --svg %s: cannot write\n", CMD, path);
         return NC_EXIT_DATA;
     }
-    const double W = 640, H = 480, L = 70, R = 20, T = 30, B = 50;
-    int two = cfg->n_obj > 1;
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-    for (int i = 0; i < m; i++) {
-        const nc_trial_rec *t = &recs[idx[i]];
-        double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
-        x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
-    }
-    if (!(x1 > x0))
-        x1 = x0 + 1;
-    if (!(y1 > y0))
-        y1 = y0 + 1;
-    const char *xn = two ? nc_campaign_objective_name(cfg->obj[1]) : "trial";
-    const char *yn = nc_campaign_objective_name(cfg->obj[0]);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
-            "height=\"%g\" font-family=\"sans-serif\" font-size=\"12\">\n"
-            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-            "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
-            "fill=\"none\" stroke=\"black\"/>\n",
-            W, H, L, T, W - L - R, H - T - B);
-    fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%s "
-            "(%.4g .. %.4g)</text>\n", L + (W - L - R) / 2, H - 15, xn, x0, x1);
-    fprintf(f, "<text x=\"15\" y=\"%g\" transform=\"rotate(-90 15 %g)\" "
-            "text-anchor=\"middle\">%s (%.4g .. %.4g)</text>\n",
-            T + (H - T - B) / 2, T + (H - T - B) / 2, yn, y0, y1);
-    fprintf(f, "<text x=\"%g\" y=\"20\">%s: %d trials, %d on the Pareto "
-            "front</text>\n", L, cfg->space, m, nf);
-    /* The front as a line in x order (for two objectives its points are
-     * also in y order, so the line is the trade-off curve). */
-    if (nf > 1) {
-        int *ord = malloc((size_t)nf * sizeof *ord);
-        if (ord) {
-            for (int i = 0; i < nf; i++)
-                ord[i] = front[i];
-            for (int i = 1; i < nf; i++)
-                for (int j = i; j > 0; j--) {
-                    const nc_trial_rec *a = &recs[ord[j - 1]], *b = &recs[ord[j]];
-                    double xa = two ? a->obj[1] : (double)a->trial;
-                    double xb = two ? b->obj[1] : (double)b->trial;
-                    if (xa <= xb)
-                        break;
-                    int t = ord[j - 1];
-                    ord[j - 1] = ord[j];
-                    ord[j] = t;
-                }
-            fprintf(f, "<polyline fill=\"none\" stroke=\"red\" points=\"");
-            for (int i = 0; i < nf; i++) {
-                const nc_trial_rec *t = &recs[ord[i]];
-                double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
-                fprintf(f, "%s%.1f,%.1f", i ? " " : "",
-                        L + (x - x0) / (x1 - x0) * (W - L - R),
-                        H - B - (y - y0) / (y1 - y0) * (H - T - B));
-            }
-            fprintf(f, "\"/>\n");
-            free(ord);
-        }
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        const int *ix = pass ? front : idx;
-        int cnt = pass ? nf : m;
-        for (int i = 0; i < cnt; i++) {
-            const nc_trial_rec *t = &recs[ix[i]];
-            double x = two ? t->obj[1] : (double)t->trial, y = t->obj[0];
-            double px = L + (x - x0) / (x1 - x0) * (W - L - R);
-            double py = H - B - (y - y0) / (y1 - y0) * (H - T - B);
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" "
-                    "fill=\"%s\"><title>trial %d</title></circle>\n", px, py,
-                    pass ? 3 : 2, pass ? "red" : "#7799bb", t->trial);
-        }
-    }
-    fprintf(f, "</svg>\n");
-    if (fclose(f) != 0) {
+    nc_status st = nc_plot_write(&ctx, p, f);
+    if (fclose(f) != 0 && st == NC_OK)
+        st = NC_ERR_IO;
+    if (st == NC_ERR_IO) {
         fprintf(stderr, "nasc %s: --svg %s: write failed\n", CMD, path);
         return NC_EXIT_DATA;
+    }
+    if (st) {
+        fprintf(stderr, "nasc %s: --svg %s: %s\n", CMD, path, ctx.msg);
+        return NC_EXIT_FAILURE;
     }
     return NC_EXIT_OK;
 }
 
-int nc_cli_report(int argc, char **argv)
+/* An objective's axis: its name and unit. Accuracies come as fractions
+ * from the trained evaluators and in percent from the NB201 table; *scale
+ * (100 or 1) brings them to percent. A table of other units keeps its
+ * values and gets no unit. */
+static void objective_axis(const nc_campaign_cfg *cfg, int k,
+                           const nc_trial_rec *recs, const int *idx, int m,
+                           nc_plot_axis *ax, double *scale)
 {
-    const char *dbpath = "runs.db", *csv = NULL, *svg = NULL;
-    int json = 0, pareto = 0, top = 10, ch, r;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_PARETO:
-            pareto = 1;
-            break;
-        case OPT_CSV:
-            if (nc_cli_path_arg(CMD, "--csv", optarg, &csv))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_SVG:
-            if (nc_cli_path_arg(CMD, "--svg", optarg, &svg))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_TOP:
-            if ((r = nc_cli_parse_int(CMD, "--top", optarg, 0, 1000000, &top)))
-                return r;
-            break;
-        case 'h':
-            nc_cli_report_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
+    nc_objective o = cfg->obj[k];
+    *ax = (nc_plot_axis){ nc_campaign_objective_name(o), NULL, 0, 0 };
+    *scale = 1;
+    if (o == NC_OBJ_ACCURACY) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < m; i++) {
+            lo = fmin(lo, recs[idx[i]].obj[k]);
+            hi = fmax(hi, recs[idx[i]].obj[k]);
+        }
+        if (lo >= 0 && hi <= 1)
+            *scale = 100;
+        if (lo >= 0 && hi <= 100)
+            ax->unit = "%";
+    } else if (o == NC_OBJ_LATENCY) {
+        ax->unit = "ms";
+    } else {
+        ax->si = 1;
+        if (o == NC_OBJ_FLOPS)
+            ax->unit = "multiply-accumulates";
+    }
+}
+
+/* The campaign's chart: trials as dots, the front as a staircase (over the
+ * two objectives drawn; with more objectives the front over all of them is
+ * drawn as dots of its own), or for one objective the best so far against
+ * the trial number. idx: the m finished trials; front: the nf trials on
+ * the front over all objectives. */
+static int campaign_svg(const char *path, int64_t run, const char *status,
+                        const nc_campaign_cfg *cfg, const nc_trial_rec *recs,
+                        int n, const int *idx, int m, const int *front, int nf)
+{
+    int two = cfg->n_obj > 1, r = NC_EXIT_FAILURE;
+    size_t cap = (size_t)m + 1;
+    double *x = malloc(cap * sizeof *x), *y = malloc(cap * sizeof *y);
+    double *sx = malloc(cap * sizeof *sx), *sy = malloc(cap * sizeof *sy);
+    double *fx = malloc(cap * sizeof *fx), *fy = malloc(cap * sizeof *fy);
+    double *obj2 = malloc(2 * cap * sizeof *obj2);
+    int *ids = malloc(cap * sizeof *ids), *sids = malloc(cap * sizeof *sids);
+    int *fids = malloc(cap * sizeof *fids), *rank = malloc(cap * sizeof *rank);
+    if (!x || !y || !sx || !sy || !fx || !fy || !obj2 || !ids || !sids ||
+        !fids || !rank) {
+        fprintf(stderr, "nasc %s: out of memory\n", CMD);
+        goto out;
+    }
+    nc_plot p = { 0 };
+    double ys, xs = 1;
+    objective_axis(cfg, 0, recs, idx, m, &p.y, &ys);
+    if (two)
+        objective_axis(cfg, 1, recs, idx, m, &p.x, &xs);
+    else
+        p.x = (nc_plot_axis){ "trial", NULL, 1, 0 };
+    for (int i = 0; i < m; i++) {
+        const nc_trial_rec *t = &recs[idx[i]];
+        x[i] = two ? t->obj[1] * xs : t->trial;
+        y[i] = t->obj[0] * ys;
+        ids[i] = t->trial;
+    }
+    int ns = 0, nff = 0;
+    if (two) {
+        int maxim[2] = { !nc_campaign_objective_minimized(cfg->obj[0]),
+                         !nc_campaign_objective_minimized(cfg->obj[1]) };
+        for (int i = 0; i < m; i++) {
+            obj2[2 * i] = y[i];
+            obj2[2 * i + 1] = x[i];
+        }
+        if (m > 0 && nc_pareto_front(m, 2, obj2, maxim, rank) < 0) {
+            fprintf(stderr, "nasc %s: out of memory\n", CMD);
+            goto out;
+        }
+        for (int i = 0; i < m; i++)
+            if (rank[i] == 0) {
+                sx[ns] = x[i];
+                sy[ns] = y[i];
+                sids[ns++] = ids[i];
+            }
+        for (int i = 0; cfg->n_obj > 2 && i < nf; i++) {
+            fx[nff] = recs[front[i]].obj[1] * xs;
+            fy[nff] = recs[front[i]].obj[0] * ys;
+            fids[nff++] = recs[front[i]].trial;
+        }
+    } else {
+        /* The best so far, in trial order (recs are), a step at each
+         * improvement and a last point at the last trial. */
+        int mini = nc_campaign_objective_minimized(cfg->obj[0]);
+        for (int i = 0; i < n; i++) {
+            const nc_trial_rec *t = &recs[i];
+            if (strcmp(t->status, "done") != 0 || t->n_obj != cfg->n_obj)
+                continue;
+            double v = t->obj[0] * ys;
+            if (ns == 0 || (mini ? v < sy[ns - 1] : v > sy[ns - 1])) {
+                sx[ns] = t->trial;
+                sy[ns] = v;
+                sids[ns++] = t->trial;
+            }
+        }
+        if (ns > 0 && m > 0) {
+            int last = ids[0];
+            for (int i = 1; i < m; i++)
+                last = ids[i] > last ? ids[i] : last;
+            if (last > sx[ns - 1]) {
+                sx[ns] = last;
+                sy[ns] = sy[ns - 1];
+                sids[ns] = sids[ns - 1];
+                ns++;
+            }
         }
     }
-    int64_t run = 0;
-    if (optind < argc &&
-        (r = nc_cli_run_operand(CMD, argc, argv, optind, &run)))
-        return r;
+    char trials_name[64], front_name[96], all_name[96];
+    snprintf(trials_name, sizeof trials_name, "trials (%d)", m);
+    if (!two)
+        snprintf(front_name, sizeof front_name, "best so far");
+    else if (cfg->n_obj == 2)
+        snprintf(front_name, sizeof front_name, "Pareto front (%d)", ns);
+    else
+        snprintf(front_name, sizeof front_name, "front in %s and %s (%d)",
+                 p.y.label, p.x.label, ns);
+    snprintf(all_name, sizeof all_name, "front over all %d objectives (%d)",
+             cfg->n_obj, nff);
+    /* One objective: the best-so-far line reaches the last trial, but only
+     * the improvements get dots. */
+    int last_extra = !two && ns > 1 && sids[ns - 1] == sids[ns - 2];
+    nc_plot_series s[3] = {
+        { .name = trials_name, .style = NC_PLOT_POINTS, .x = x, .y = y,
+          .n = m, .color = "#7fa7cf", .ids = ids, .id_name = "trial" },
+        { .name = front_name, .style = NC_PLOT_STAIRS, .x = sx, .y = sy,
+          .n = ns, .color = "#d62728",
+          .vfirst = two && !nc_campaign_objective_minimized(cfg->obj[1]) },
+        { .style = NC_PLOT_POINTS, .x = sx, .y = sy, .n = ns - last_extra,
+          .color = "#d62728", .ids = sids, .id_name = "trial" },
+    };
+    if (cfg->n_obj > 2)
+        s[2] = (nc_plot_series){ .name = all_name, .style = NC_PLOT_POINTS,
+                                 .x = fx, .y = fy, .n = nff,
+                                 .color = "#ff7f0e", .ids = fids,
+                                 .id_name = "trial" };
+    char title[160], sub[256];
+    snprintf(title, sizeof title, "run %lld: %s search on %s (%s evaluator)",
+             (long long)run, nc_campaign_strategy_name(cfg->strategy),
+             cfg->space, nc_campaign_evaluator_name(cfg->evaluator));
+    int len = snprintf(sub, sizeof sub, "%s, %s: %d/%lld trials; ",
+                       cfg->dataset, status, n, (long long)cfg->budget);
+    for (int k = 0; k < cfg->n_obj && len > 0 && (size_t)len < sizeof sub; k++)
+        len += snprintf(sub + len, sizeof sub - (size_t)len, "%s%s %s",
+                        k ? ", " : "",
+                        nc_campaign_objective_minimized(cfg->obj[k])
+                            ? "minimize" : "maximize",
+                        nc_campaign_objective_name(cfg->obj[k]));
+    p.title = title;
+    p.subtitle = sub;
+    p.series = s;
+    p.n_series = 3;
+    r = svg_save(path, &p);
+out:
+    free(x);
+    free(y);
+    free(sx);
+    free(sy);
+    free(fx);
+    free(fy);
+    free(obj2);
+    free(ids);
+    free(sids);
+    free(fids);
+    free(rank);
+    return r;
+}
 
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_store *db;
-    if ((r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db)))
-        return r;
+static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
+                           const opts *o)
+{
     nc_run_info info;
     nc_campaign_cfg cfg;
     nc_trial_rec *recs;
-    int n;
-    r = nc_cli_load_campaign(CMD, &ctx, db, dbpath, &run, &info, &cfg, &recs, &n);
-    if (r) {
-        nc_store_close(db);
+    int n, r;
+    r = nc_cli_load_campaign(CMD, ctx, db, o->dbpath, &run, &info, &cfg,
+                             &recs, &n);
+    if (r)
         return r;
-    }
     /* Only finished evaluations compete; idx indexes recs. */
     int *idx = malloc(((size_t)n + 1) * sizeof *idx);
     int *front = malloc(((size_t)n + 1) * sizeof *front);
@@ -348,25 +443,26 @@ int nc_cli_report(int argc, char **argv)
     int mini = nc_campaign_objective_minimized(cfg.obj[0]);
     order_by_first(recs, idx, m, mini);
     order_by_first(recs, front, nf, mini);
-    int k = top < m ? top : m;
+    int k = o->top < m ? o->top : m;
 
-    if (csv && (r = write_csv(csv, &cfg, recs, n)))
+    if (o->csv && (r = write_csv(o->csv, &cfg, recs, n)))
         goto out;
-    if (svg && (r = write_svg(svg, &cfg, recs, idx, m, front, nf)))
+    if (o->svg && (r = campaign_svg(o->svg, run, info.status, &cfg, recs, n,
+                                    idx, m, front, nf)))
         goto out;
-    if (json) {
-        cJSON *o = cJSON_CreateObject();
-        if (o) {
-            cJSON_AddNumberToObject(o, "run", (double)run);
-            cJSON_AddStringToObject(o, "status", info.status);
-            cJSON_AddNumberToObject(o, "trials", n);
-            cJSON_AddNumberToObject(o, "budget", (double)cfg.budget);
-            cJSON_AddItemToObject(o, "top", json_trials(&cfg, recs, idx, k));
-            if (pareto)
-                cJSON_AddItemToObject(o, "pareto",
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        if (j) {
+            cJSON_AddNumberToObject(j, "run", (double)run);
+            cJSON_AddStringToObject(j, "status", info.status);
+            cJSON_AddNumberToObject(j, "trials", n);
+            cJSON_AddNumberToObject(j, "budget", (double)cfg.budget);
+            cJSON_AddItemToObject(j, "top", json_trials(&cfg, recs, idx, k));
+            if (o->pareto)
+                cJSON_AddItemToObject(j, "pareto",
                                       json_trials(&cfg, recs, front, nf));
         }
-        r = nc_cli_print_json(o);
+        r = nc_cli_print_json(j);
     } else {
         printf("run %lld: search on %s, %s: %d/%lld trials\n", (long long)run,
                cfg.space, info.status, n, (long long)cfg.budget);
@@ -376,7 +472,7 @@ int nc_cli_report(int argc, char **argv)
                      nc_campaign_objective_name(cfg.obj[0]));
             print_table(title, &cfg, recs, idx, k);
         }
-        if (pareto) {
+        if (o->pareto) {
             char title[64];
             snprintf(title, sizeof title, "\npareto front (%d trials):", nf);
             print_table(title, &cfg, recs, front, nf);
@@ -390,6 +486,292 @@ out:
     free(obj);
     nc_trial_recs_free(recs, n);
     nc_run_info_clear(&info);
+    return r;
+}
+
+/* ---- training and DARTS runs ------------------------------------------- */
+
+/* What the report says about a training or DARTS run besides its epochs. */
+typedef struct curve_run {
+    const nc_run_info *info;
+    int darts;
+    int epochs;            /* in all */
+    int search_epochs;     /* DARTS: before DARTS-PT; -1 without it */
+    char title[160];
+    char sub[3 * NC_ARCH_MAX + 160];
+} curve_run;
+
+/* Reads the run's configuration and result for the title lines. A
+ * configuration that does not parse is the run log's problem (4). */
+static int describe(nc_ctx *ctx, nc_store *db, curve_run *c)
+{
+    const nc_run_info *in = c->info;
+    char *res = NULL;
+    nc_status st = nc_store_run_result(ctx, db, in->id, &res);
+    if (st)
+        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+    cJSON *rj = res ? cJSON_Parse(res) : NULL;
+    free(res);
+    const cJSON *v;
+    int len = 0;
+    if (c->darts) {
+        nc_darts_job j;
+        if ((st = nc_darts_job_from_json(ctx, in->config_json, &j))) {
+            cJSON_Delete(rj);
+            return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+        }
+        c->epochs = nc_darts_epochs_total(&j.darts);
+        c->search_epochs = j.darts.pt_epochs > 0 ? j.darts.epochs : -1;
+        snprintf(c->title, sizeof c->title, "run %lld: DARTS%s on %s",
+                 (long long)in->id, c->search_epochs >= 0 ? " + DARTS-PT" : "",
+                 j.dataset);
+        len = snprintf(c->sub, sizeof c->sub, "%d/%d epochs (%d search",
+                       in->epochs_done, c->epochs, j.darts.epochs);
+        if (c->search_epochs >= 0)
+            len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
+                            " + %d DARTS-PT tuning",
+                            c->epochs - j.darts.epochs);
+        len += snprintf(c->sub + len, sizeof c->sub - (size_t)len, "), %s",
+                        in->status);
+        if ((v = cJSON_GetObjectItemCaseSensitive(rj, "darts")) &&
+            cJSON_IsString(v))
+            len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
+                            "\nDARTS cell %s", v->valuestring);
+        if ((v = cJSON_GetObjectItemCaseSensitive(rj, "pt")) &&
+            cJSON_IsString(v) && c->search_epochs >= 0)
+            snprintf(c->sub + len, sizeof c->sub - (size_t)len,
+                     "\nDARTS-PT cell %s", v->valuestring);
+    } else {
+        nc_train_cfg cfg;
+        if ((st = nc_train_cfg_from_json(ctx, in->config_json, &cfg))) {
+            cJSON_Delete(rj);
+            return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+        }
+        c->epochs = cfg.epochs;
+        c->search_epochs = -1;
+        snprintf(c->title, sizeof c->title, "run %lld: training %s on %s",
+                 (long long)in->id, cfg.model, cfg.dataset);
+        len = snprintf(c->sub, sizeof c->sub, "%d/%d epochs, %s",
+                       in->epochs_done, cfg.epochs, in->status);
+        if ((v = cJSON_GetObjectItemCaseSensitive(rj, "test_accuracy")) &&
+            cJSON_IsNumber(v))
+            len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
+                            ", test accuracy %.2f%%", 100 * v->valuedouble);
+        if (cfg.arch[0])
+            snprintf(c->sub + len, sizeof c->sub - (size_t)len, "\narch %s",
+                     cfg.arch);
+    }
+    cJSON_Delete(rj);
+    return NC_EXIT_OK;
+}
+
+static int epochs_csv(const char *path, const nc_epoch_metrics *ep, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "nasc %s: --csv %s: cannot write\n", CMD, path);
+        return NC_EXIT_DATA;
+    }
+    fprintf(f, "epoch,step,lr,train_loss,train_accuracy,valid_loss,"
+            "valid_accuracy,seconds\n");
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%d,%lld,", ep[i].epoch, (long long)ep[i].step);
+        const double v[] = { ep[i].lr, ep[i].train_loss, ep[i].train_accuracy,
+                             ep[i].valid_loss, ep[i].valid_accuracy };
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            csv_num(f, v[k]);
+            fputc(',', f);
+        }
+        fprintf(f, "%.6f\n", ep[i].seconds);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "nasc %s: --csv %s: write failed\n", CMD, path);
+        return NC_EXIT_DATA;
+    }
+    return NC_EXIT_OK;
+}
+
+/* Loss on the left axis, accuracy in % on the right; a series that was
+ * never measured (a DARTS run's validation loss) is left out. */
+static int curves_svg(const char *path, const curve_run *c,
+                      const nc_epoch_metrics *ep, int n)
+{
+    size_t cap = (size_t)n + 1;
+    double *buf = malloc(5 * cap * sizeof *buf);
+    if (!buf) {
+        fprintf(stderr, "nasc %s: out of memory\n", CMD);
+        return NC_EXIT_FAILURE;
+    }
+    double *x = buf, *col[4];
+    for (int k = 0; k < 4; k++)
+        col[k] = buf + (size_t)(k + 1) * cap;
+    for (int i = 0; i < n; i++) {
+        x[i] = ep[i].epoch;
+        col[0][i] = ep[i].train_loss;
+        col[1][i] = ep[i].valid_loss;
+        col[2][i] = 100 * ep[i].train_accuracy;
+        col[3][i] = 100 * ep[i].valid_accuracy;
+    }
+    static const char *const NAME[] = { "train loss", "valid loss",
+                                        "train accuracy", "valid accuracy" };
+    nc_plot_series s[4];
+    int ns = 0;
+    for (int k = 0; k < 4; k++) {
+        int any = 0;
+        for (int i = 0; i < n; i++)
+            any |= isfinite(col[k][i]);
+        if (!any)
+            continue;
+        s[ns++] = (nc_plot_series){
+            .name = NAME[k], .x = x, .y = col[k], .n = n, .right = k >= 2,
+            .style = n <= 40 ? NC_PLOT_LINE_POINTS : NC_PLOT_LINE,
+            .dashed = k % 2, .color = k < 2 ? "#1f77b4" : "#d62728" };
+    }
+    nc_plot_mark mark = { c->search_epochs + 0.5, "DARTS-PT" };
+    nc_plot p = {
+        .title = c->title, .subtitle = c->sub,
+        .x = { "epoch", NULL, 1, 0 }, .y = { "loss", NULL, 0, 0 },
+        .y2 = { "accuracy", "%", 0, 0 }, .series = s, .n_series = ns,
+        .marks = &mark,
+        .n_marks = c->search_epochs >= 0 && n > c->search_epochs,
+    };
+    int r = svg_save(path, &p);
+    free(buf);
+    return r;
+}
+
+static void json_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static int report_curves(nc_ctx *ctx, nc_store *db, const nc_run_info *info,
+                         const opts *o)
+{
+    if (o->pareto) {
+        fprintf(stderr, "nasc %s: --pareto is for search campaigns; run %lld "
+                "is a '%s' run\n", CMD, (long long)info->id, info->kind);
+        return NC_EXIT_USAGE;
+    }
+    curve_run c = { .info = info, .darts = strcmp(info->kind, "darts") == 0 };
+    int r = describe(ctx, db, &c);
+    if (r)
+        return r;
+    nc_epoch_metrics *ep = NULL;
+    int n = 0;
+    nc_status st = nc_store_epochs(ctx, db, info->id, &ep, &n);
+    if (st)
+        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
+    if ((o->csv && (r = epochs_csv(o->csv, ep, n))) ||
+        (o->svg && (r = curves_svg(o->svg, &c, ep, n)))) {
+        free(ep);
+        return r;
+    }
+    const nc_epoch_metrics *last = n > 0 ? &ep[n - 1] : NULL;
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        if (j) {
+            cJSON_AddNumberToObject(j, "run", (double)info->id);
+            cJSON_AddStringToObject(j, "kind", info->kind);
+            cJSON_AddStringToObject(j, "status", info->status);
+            cJSON_AddNumberToObject(j, "epochs_done", n);
+            cJSON_AddNumberToObject(j, "epochs", c.epochs);
+            json_num(j, "train_loss", last ? last->train_loss : NAN);
+            json_num(j, "train_accuracy", last ? last->train_accuracy : NAN);
+            json_num(j, "valid_loss", last ? last->valid_loss : NAN);
+            json_num(j, "valid_accuracy", last ? last->valid_accuracy : NAN);
+        }
+        r = nc_cli_print_json(j);
+    } else {
+        printf("%s, %s: %d/%d epochs\n", c.title, info->status, n, c.epochs);
+        if (!last)
+            printf("no epoch finished yet\n");
+        else {
+            printf("epoch %d: train loss %.4f, train accuracy %.2f%%",
+                   last->epoch, last->train_loss, 100 * last->train_accuracy);
+            if (isfinite(last->valid_loss))
+                printf(", valid loss %.4f", last->valid_loss);
+            if (isfinite(last->valid_accuracy))
+                printf(", valid accuracy %.2f%%", 100 * last->valid_accuracy);
+            printf("\n");
+        }
+        r = NC_EXIT_OK;
+    }
+    free(ep);
+    return r;
+}
+
+int nc_cli_report(int argc, char **argv)
+{
+    opts o = { .dbpath = "runs.db", .top = 10 };
+    int ch, r;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
+        switch (ch) {
+        case OPT_DB:
+            if (nc_cli_path_arg(CMD, "--db", optarg, &o.dbpath))
+                return NC_EXIT_USAGE;
+            break;
+        case OPT_JSON:
+            o.json = 1;
+            break;
+        case OPT_PARETO:
+            o.pareto = 1;
+            break;
+        case OPT_CSV:
+            if (nc_cli_path_arg(CMD, "--csv", optarg, &o.csv))
+                return NC_EXIT_USAGE;
+            break;
+        case OPT_SVG:
+            if (nc_cli_path_arg(CMD, "--svg", optarg, &o.svg))
+                return NC_EXIT_USAGE;
+            break;
+        case OPT_TOP:
+            if ((r = nc_cli_parse_int(CMD, "--top", optarg, 0, 1000000,
+                                      &o.top)))
+                return r;
+            break;
+        case 'h':
+            nc_cli_report_help(stdout);
+            return NC_EXIT_OK;
+        default:
+            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
+        }
+    }
+    int64_t run = 0;
+    if (optind < argc &&
+        (r = nc_cli_run_operand(CMD, argc, argv, optind, &run)))
+        return r;
+
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_store *db;
+    if ((r = nc_cli_open_store(CMD, &ctx, o.dbpath, 0, &db)))
+        return r;
+    /* A run named by id may be of any kind; without one, the newest
+     * campaign is meant. */
+    if (run != 0) {
+        nc_run_info info;
+        nc_status st = nc_cli_run_get(&ctx, db, o.dbpath, run, &info);
+        if (st) {
+            nc_store_close(db);
+            return nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_STORE);
+        }
+        int curves = info.kind && (strcmp(info.kind, "train") == 0 ||
+                                   strcmp(info.kind, "darts") == 0);
+        if (curves)
+            r = report_curves(&ctx, db, &info, &o);
+        nc_run_info_clear(&info);
+        if (curves) {
+            nc_store_close(db);
+            return r;
+        }
+    }
+    r = report_campaign(&ctx, db, run, &o);
     nc_store_close(db);
     return r;
 }
