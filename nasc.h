@@ -149,5 +149,6 @@
 #include "campaign/table.h"
 #include "campaign/zc.h"
 #include "campaign/latency.h"
+#include "campaign/plot.h"
 
 #endif
