@@ -38,7 +38,8 @@
  *                mbv), weight-sharing supernets (SPOS, sandwich,
  *                once-for-all) and DARTS / DARTS-PT on the nb201 cell.
  *   predictors/  zero-cost proxies that score an untrained net (synflow,
- *                snip, naswot, ...) and their rank ensembles, learned
+ *                snip, naswot, ...), batch scoring of many architectures
+ *                over a thread pool, rank ensembles of proxies, learned
  *                performance predictors (ridge, GP, MLP, XGBoost, ensemble),
  *                rank metrics, and the parametric zero-cost proxy.
  *   search/      ask/tell search strategies (random, regularized evolution,
@@ -46,8 +47,9 @@
  *   campaign/    a search campaign as one JSON file and one logged run: the
  *                configuration, the evaluators that score a proposed
  *                architecture (table lookup, training from scratch), the
- *                CSV table reader, the zero-cost scorer and the latency
- *                objective with its layer-wise latency table.
+ *                CSV table reader, the zero-cost scorer, the latency
+ *                objective with its layer-wise latency table, and the SVG
+ *                charts of reports (plot.h).
  *
  * A worked example: build a net, train it, run a small campaign. It is
  * examples/frontdoor.c, which the install test builds against an installed
@@ -136,6 +138,7 @@
 #include "supernet/darts.h"
 
 #include "predictors/proxy.h"
+#include "predictors/proxy_batch.h"
 #include "predictors/proxy_ensemble.h"
 #include "predictors/predictor.h"
 #include "predictors/rank.h"
