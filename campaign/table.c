@@ -90,22 +90,30 @@ static int split(char *line, char **f, int max_f)
     }
 }
 
-/* Reads one line into buf (size NC_TABLE_LINE_MAX + 2) without its CR/LF.
- * 1 = a line, 0 = end of file, -1 = line too long, -2 = read error. */
+enum { LINE_END = 1, LINE_CUT = 2, LINE_EOF = 0, LINE_LONG = -1,
+       LINE_ERR = -2 };
+
+/* Reads one line into buf (size NC_TABLE_LINE_MAX + 2) without its CR/LF:
+ * LINE_END a line ended by a newline, LINE_CUT the last line of a file
+ * that does not end with one, LINE_EOF end of file, LINE_LONG a line too
+ * long, LINE_ERR a read error. */
 static int read_line(FILE *fp, char *buf)
 {
     if (!fgets(buf, NC_TABLE_LINE_MAX + 2, fp))
-        return ferror(fp) ? -2 : 0;
+        return ferror(fp) ? LINE_ERR : LINE_EOF;
     size_t len = strlen(buf);
+    int rc = LINE_END;
     if (len && buf[len - 1] == '\n')
         buf[--len] = 0;
-    else if (!feof(fp))
-        return -1;
+    else if (feof(fp))
+        rc = LINE_CUT;
+    else
+        return ferror(fp) ? LINE_ERR : LINE_LONG;
     if (len > NC_TABLE_LINE_MAX)
-        return -1;
+        return LINE_LONG;
     if (len && buf[len - 1] == '\r')
         buf[--len] = 0;
-    return 1;
+    return rc;
 }
 
 static int col_of(char **f, int n, const char *name)
@@ -161,7 +169,8 @@ static nc_status add_row(nc_ctx *ctx, nc_table *t, const row *r)
 
 /* Builds the hash; NC_ERR_FORMAT on a duplicate (line of the second copy,
  * given that row i sits on line lines[i]). */
-static nc_status build_hash(nc_ctx *ctx, nc_table *t, const long *lines)
+static nc_status build_hash(nc_ctx *ctx, nc_table *t, const char *path,
+                            const long *lines)
 {
     size_t ns = 16;
     while (ns < 2 * t->n)
@@ -178,8 +187,8 @@ static nc_status build_hash(nc_ctx *ctx, nc_table *t, const long *lines)
                 char s[NC_ARCH_STR_MAX];
                 t->sp->format(t->sp, &t->rows[r].arch, s, sizeof s);
                 return nc_fail(ctx, NC_ERR_FORMAT,
-                               "line %ld: architecture %s is listed twice "
-                               "(first on line %ld)",
+                               "%s: line %ld: architecture %s is listed twice "
+                               "(first on line %ld)", path,
                                lines[r], s, lines[t->slot[i] - 1]);
             }
         t->slot[i] = (uint32_t)(r + 1);
@@ -192,21 +201,21 @@ static nc_status load(nc_ctx *ctx, FILE *fp, const char *path,
                       char *buf, char **f, long **lines_out)
 {
     enum { MAX_F = NC_TABLE_LINE_MAX + 1 };   /* a line of commas */
-    long line = 0, *lines = NULL;
+    long line = 0, blank = 0, *lines = NULL;
     size_t lines_cap = 0;
     int rc, nh = 0, c_arch = -1, c_sel = -1, c_rep = -1;
 
     /* Header: the first non-empty line. */
-    while ((rc = read_line(fp, buf)) == 1) {
+    while ((rc = read_line(fp, buf)) > 0) {
         line++;
         if (buf[0])
             break;
     }
-    if (rc == 0)
+    if (rc == LINE_EOF || (rc == LINE_CUT && !buf[0]))
         return nc_fail(ctx, NC_ERR_FORMAT, "%s: empty file, no header", path);
-    if (rc == -2)
+    if (rc == LINE_ERR)
         return nc_fail(ctx, NC_ERR_IO, "%s: read error", path);
-    if (rc == -1)
+    if (rc == LINE_LONG)
         return nc_fail(ctx, NC_ERR_FORMAT, "%s: line %ld longer than %d bytes",
                        path, line + 1, NC_TABLE_LINE_MAX);
     nh = split(buf, f, MAX_F);
@@ -219,16 +228,14 @@ static nc_status load(nc_ctx *ctx, FILE *fp, const char *path,
     const char *missing = c_arch < 0 ? "arch" : c_sel < 0 ? sel
                         : c_rep < 0 ? rep : NULL;
     if (missing) {
+        /* Without `arch` the file is not a table at all (a data error); a
+         * missing metric is the caller's choice of column (an argument). */
         char h[256];
         list_header(f, nh, h, sizeof h);
-        return nc_fail(ctx, NC_ERR_INVAL, "%s: no column '%s' (header: %s)",
-                       path, missing, h);
+        return nc_fail(ctx, c_arch < 0 ? NC_ERR_FORMAT : NC_ERR_INVAL,
+                       "%s: line %ld: no column '%s' (header: %s)", path, line,
+                       missing, h);
     }
-    int need = c_arch;
-    if (c_sel > need)
-        need = c_sel;
-    if (c_rep > need)
-        need = c_rep;
     /* Column names live in buf, which rows overwrite: copy what messages use. */
     char sel_name[64], rep_name[64];
     snprintf(sel_name, sizeof sel_name, "%s", sel);
@@ -236,17 +243,33 @@ static nc_status load(nc_ctx *ctx, FILE *fp, const char *path,
 
     for (;;) {
         rc = read_line(fp, buf);
-        if (rc == 0)
+        if (rc == LINE_EOF)
             break;
         line++;
-        if (rc == -2)
+        if (rc == LINE_ERR)
             return nc_fail(ctx, NC_ERR_IO, "%s: read error", path);
-        if (rc == -1)
+        if (rc == LINE_LONG)
             return nc_fail(ctx, NC_ERR_FORMAT,
                            "%s: line %ld longer than %d bytes", path, line,
                            NC_TABLE_LINE_MAX);
-        if (!buf[0])
+        /* Every row ends with a newline: without one, the last row may
+         * have lost the end of its last field ("91.53" cut to "91.5") and
+         * still parse. */
+        if (rc == LINE_CUT)
+            return nc_fail(ctx, NC_ERR_FORMAT,
+                           "%s: line %ld has no line end: the file looks cut "
+                           "mid-row", path, line);
+        /* Empty lines may only end the file: in the middle they are a
+         * sign of two files spliced or a row lost. */
+        if (!buf[0]) {
+            if (!blank)
+                blank = line;
             continue;
+        }
+        if (blank)
+            return nc_fail(ctx, NC_ERR_FORMAT,
+                           "%s: line %ld is empty, but rows follow it (line "
+                           "%ld)", path, blank, line);
         if (t->n >= NC_TABLE_ROWS_MAX)
             return nc_fail(ctx, NC_ERR_FORMAT, "%s: more than %d rows",
                            path, NC_TABLE_ROWS_MAX);
@@ -254,7 +277,9 @@ static nc_status load(nc_ctx *ctx, FILE *fp, const char *path,
         if (n < 0)
             return nc_fail(ctx, NC_ERR_FORMAT, "%s: line %ld: malformed quotes",
                            path, line);
-        if (n <= need)
+        /* Unused columns count too: a short row is a cut or shifted row
+         * even when the columns read happen to be present. */
+        if (n != nh)
             return nc_fail(ctx, NC_ERR_FORMAT,
                            "%s: line %ld has %d fields, the header %d",
                            path, line, n, nh);
@@ -315,7 +340,7 @@ nc_status nc_table_load(nc_ctx *ctx, const char *path, const char *select_metric
         st = load(ctx, fp, path, select_metric, report_metric, t, buf, f,
                   &lines);
         if (!st)
-            st = build_hash(ctx, t, lines);
+            st = build_hash(ctx, t, path, lines);
     }
     fclose(fp);
     free(buf);

@@ -4,9 +4,12 @@
  * so a search costs a hash lookup per query instead of a training run.
  *
  * The CSV needs a header row with an `arch` column (the space's string form)
- * and the metric columns asked for; other columns are ignored. Fields are
- * separated by plain commas and may be wrapped in double quotes ("" is a
- * quote inside a quoted field); CRLF line ends are accepted.
+ * and the metric columns asked for; other columns are not parsed. Every row
+ * has as many fields as the header and ends with a line end, the last one
+ * included; empty lines may precede the header and follow the last row,
+ * nowhere else. Fields are separated by plain commas and may be wrapped in
+ * double quotes ("" is a quote inside a quoted field); CRLF line ends are
+ * accepted.
  *
  *     nc_table *t;
  *     if (nc_table_load(ctx, "nb201.csv", "cifar10_valid", "cifar10_test",
@@ -30,15 +33,21 @@ enum {
 
 typedef struct nc_table nc_table;
 
-/* Reads the CSV at path. select_metric is the column searches optimize;
- * report_metric the one reported beside it (NULL: the same column). The
- * table keeps sp, which must outlive it. Errors: NC_ERR_IO if the file
- * cannot be read; NC_ERR_INVAL if `arch` or a metric column is missing (the
- * message names it and lists the header); NC_ERR_FORMAT with the line number
- * for an over-long line, a row with too few fields, an unparsable arch
- * string, a non-numeric or non-finite metric, a duplicate architecture, an
- * empty file or more than NC_TABLE_ROWS_MAX rows; NC_ERR_NOMEM. *out is NULL
- * on failure. */
+/* Reads the CSV at path and checks it whole, so that a table cut or
+ * damaged mid-file is refused here and not by a lookup half-way through a
+ * campaign. select_metric is the column searches optimize; report_metric
+ * the one reported beside it (NULL: the same column). The table keeps sp,
+ * which must outlive it. Every message names the file, and the line where
+ * there is one. Errors: NC_ERR_IO if the file cannot be read;
+ * NC_ERR_FORMAT for a header without an `arch` column (the message lists
+ * the header), an over-long line, a row with more or fewer fields than the
+ * header, an empty line with rows after it, a last row without a line end
+ * (a file cut mid-row), an unparsable arch string, a non-numeric or
+ * non-finite value (NaN and inf too) in the selected or reported column, a
+ * duplicate architecture (both lines named), an empty file, no data rows or
+ * more than NC_TABLE_ROWS_MAX rows; NC_ERR_INVAL if a metric column is
+ * missing (named, with the header listed: the caller chose a column the
+ * file lacks); NC_ERR_NOMEM. *out is NULL on failure. */
 nc_status nc_table_load(nc_ctx *ctx, const char *path, const char *select_metric,
                         const char *report_metric, const nc_space *sp,
                         nc_table **out);

@@ -192,131 +192,7 @@ START_TEST(test_space_encode)
 }
 END_TEST
 
-/* ---- the table ------------------------------------------------------------ */
-
-/* Writes text to a fresh file named name in the test dir; returns the path. */
-static char *csv(const char *name, const char *text)
-{
-    char *p = nc_test_tpath(name);
-    ck_assert_int_eq(nc_test_write_file(p, text, strlen(text)), 0);
-    return p;
-}
-
-static nc_status load(nc_ctx *ctx, const char *path, const char *sel,
-                      const char *rep, nc_table **t)
-{
-    nc_ctx_init(ctx);
-    return nc_table_load(ctx, path, sel, rep, nb(), t);
-}
-
-START_TEST(test_table_small)
-{
-    char text[1024];
-    snprintf(text, sizeof text,
-             "arch,acc,\"other, col\"\r\n"
-             "\"%s\",91.5,x\r\n"
-             "%s,\"54.25\",\"a \"\"q\"\" b\"\r\n"
-             "\r\n",
-             BEST, ALLSKIP);
-    nc_ctx ctx;
-    nc_table *t;
-    ck_assert_int_eq(load(&ctx, csv("ok.csv", text), "acc", NULL, &t), NC_OK);
-    ck_assert_uint_eq(nc_table_rows(t), 2);
-    nc_arch a;
-    double v = 0, r = 0;
-    nb()->parse(nb(), &ctx, ALLSKIP, &a);
-    ck_assert_int_eq(nc_table_lookup(&ctx, t, &a, &v, &r), NC_OK);
-    ck_assert(v == 54.25 && r == 54.25);
-    nb()->parse(nb(), &ctx, BEST, &a);
-    ck_assert_int_eq(nc_table_lookup(&ctx, t, &a, &v, NULL), NC_OK);
-    ck_assert(v == 91.5);
-    nc_arch b;
-    double bv;
-    nc_table_best(t, &b, &bv, NULL);
-    ck_assert(nc_arch_equal(nb(), &a, &b) && bv == 91.5);
-    /* Not listed: NOTFOUND, naming the string. */
-    a.g[5] = 0;
-    ck_assert_int_eq(nc_table_lookup(&ctx, t, &a, &v, &r), NC_ERR_NOTFOUND);
-    nc_test_expect_msg(&ctx, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
-                             "+|skip_connect~0|nor_conv_3x3~1|none~2|");
-    nc_table_free(t);
-    nc_table_free(NULL);
-}
-END_TEST
-
-START_TEST(test_table_errors)
-{
-    nc_ctx ctx;
-    nc_table *t = (nc_table *)1;
-    char text[1024];
-
-    ck_assert_int_eq(load(&ctx, nc_test_tpath("absent.csv"), "acc", NULL, &t),
-                     NC_ERR_IO);
-    ck_assert_ptr_null(t);
-    nc_test_expect_msg(&ctx, "absent.csv");
-
-    snprintf(text, sizeof text, "name,acc\n%s,1\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("noarch.csv", text), "acc", NULL, &t),
-                     NC_ERR_INVAL);
-    nc_test_expect_msg(&ctx, "'arch'");
-    nc_test_expect_msg(&ctx, "name, acc");
-
-    snprintf(text, sizeof text, "arch,acc\n%s,1\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("nometric.csv", text), "acc", "test", &t),
-                     NC_ERR_INVAL);
-    nc_test_expect_msg(&ctx, "'test'");
-    nc_test_expect_msg(&ctx, "arch, acc");
-
-    snprintf(text, sizeof text, "arch,acc\n%s,1\n%s,9x\n", BEST, ALLSKIP);
-    ck_assert_int_eq(load(&ctx, csv("nonnum.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 3");
-    nc_test_expect_msg(&ctx, "9x");
-
-    snprintf(text, sizeof text, "arch,acc\n%s,\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("empty.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 2");
-
-    snprintf(text, sizeof text, "arch,acc\n%s,1\n|nor_conv_3x3~0|,2\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("badarch.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 3, column arch");
-
-    snprintf(text, sizeof text, "arch,acc\n%s,1\n%s,2\n", BEST, BEST);
-    ck_assert_int_eq(load(&ctx, csv("dup.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "twice");
-
-    snprintf(text, sizeof text, "arch,acc\n\"%s,1\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("quote.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 2");
-
-    snprintf(text, sizeof text, "arch,x,acc\n%s,1\n", BEST);
-    ck_assert_int_eq(load(&ctx, csv("short.csv", text), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 2");
-
-    ck_assert_int_eq(load(&ctx, csv("hdr.csv", "arch,acc\n"), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    ck_assert_int_eq(load(&ctx, csv("zero.csv", ""), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-
-    /* An over-long line is refused before anything is stored. */
-    size_t n = NC_TABLE_LINE_MAX + 100;
-    char *big = malloc(n + 32);
-    ck_assert_ptr_nonnull(big);
-    strcpy(big, "arch,acc\n");
-    memset(big + 9, 'x', n);
-    strcpy(big + 9 + n, ",1\n");
-    ck_assert_int_eq(load(&ctx, csv("long.csv", big), "acc", NULL, &t),
-                     NC_ERR_FORMAT);
-    nc_test_expect_msg(&ctx, "line 2 longer");
-    free(big);
-    ck_assert_ptr_null(t);
-}
-END_TEST
+/* ---- the table (the reader's own cases are in test_table.c) ------------- */
 
 /* The shared NB201 table, or NULL when it is absent (the test named who
  * then skips; see nc_test_shared_file). */
@@ -327,8 +203,9 @@ static nc_table *nb201_table(const char *who)
         return NULL;
     nc_ctx ctx;
     nc_table *t;
-    ck_assert_msg(load(&ctx, p, "cifar10_valid", "cifar10_test", &t) == NC_OK,
-                  "%s", ctx.msg);
+    nc_ctx_init(&ctx);
+    ck_assert_msg(nc_table_load(&ctx, p, "cifar10_valid", "cifar10_test", nb(),
+                                &t) == NC_OK, "%s", ctx.msg);
     return t;
 }
 
@@ -553,8 +430,6 @@ int main(void)
     tcase_add_test(tc, test_space_crossover);
     tcase_add_test(tc, test_space_nth);
     tcase_add_test(tc, test_space_encode);
-    tcase_add_test(tc, test_table_small);
-    tcase_add_test(tc, test_table_errors);
     tcase_add_test(tc, test_table_nb201);
     tcase_add_test(tc, test_strategy_determinism);
     tcase_add_test(tc, test_strategy_restore);
