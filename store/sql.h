@@ -63,6 +63,16 @@ nc_status nc_sql_exec(nc_ctx *ctx, nc_store *st, const char *sql,
  * that reads and then writes cannot fail half-way with SQLITE_BUSY (a
  * deferred transaction that upgrades its lock gets no busy_timeout wait). */
 nc_status nc_sql_begin(nc_ctx *ctx, nc_store *st, const char *what);
+/* COMMIT; what names the transaction in messages. A test switch lets the
+ * kill tests (tests/cli/resume_kill.sh, darts.sh) aim a SIGKILL inside an
+ * open transaction: with NC_TEST_COMMIT_PAUSE_MS=<ms> set, every commit
+ * sleeps that long after the transaction's writes and before COMMIT, and
+ * with NC_TEST_COMMIT_PAUSE_FILE=<path> also set it appends the line
+ * "enter <what>" to that file as it starts to sleep and "leave <what>" as
+ * it wakes (a file, since the library never prints). A malformed
+ * NC_TEST_COMMIT_PAUSE_MS (not 0..600000) is NC_ERR_INVAL and a marker
+ * file that cannot be written NC_ERR_IO, both before COMMIT, so the caller
+ * rolls back. Unset (the normal case) it costs one getenv. */
 nc_status nc_sql_commit(nc_ctx *ctx, nc_store *st, const char *what);
 /* Rolls back the open transaction if there still is one (SQLite already
  * rolled back by itself after some errors, such as a full disk). */

@@ -6,6 +6,7 @@
 #include "store/sql.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static nc_status nc_sql_status(int rc)
 {
@@ -173,8 +175,60 @@ nc_status nc_sql_begin(nc_ctx *ctx, nc_store *st, const char *what)
     return nc_sql_exec(ctx, st, "BEGIN IMMEDIATE", what);
 }
 
+/* Appends "<tag> <what>\n" to the pause marker file with one write(), so a
+ * test polling the file never sees half a line. */
+static nc_status pause_mark(nc_ctx *ctx, const char *path, const char *tag,
+                            const char *what)
+{
+    char line[320];
+    int n = snprintf(line, sizeof line, "%s %s\n", tag, what);
+    if (n < 0 || (size_t)n >= sizeof line)
+        n = (int)sizeof line - 1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return nc_fail(ctx, NC_ERR_IO, "NC_TEST_COMMIT_PAUSE_FILE %s: "
+                       "cannot open: %s", path, strerror(errno));
+    ssize_t w = write(fd, line, (size_t)n);
+    int err = errno;
+    close(fd);
+    if (w != n)
+        return nc_fail(ctx, NC_ERR_IO, "NC_TEST_COMMIT_PAUSE_FILE %s: "
+                       "cannot write: %s", path,
+                       w < 0 ? strerror(err) : "short write");
+    return NC_OK;
+}
+
+/* The test pause of nc_sql_commit (see store/sql.h). A malformed value is
+ * an error rather than no pause: a kill test that believes it aimed inside
+ * a commit must not pass because the pause silently never happened. */
+static nc_status commit_pause(nc_ctx *ctx, const char *what)
+{
+    const char *ms_s = getenv("NC_TEST_COMMIT_PAUSE_MS");
+    if (!ms_s || !*ms_s)
+        return NC_OK;
+    char *end;
+    errno = 0;
+    long ms = strtol(ms_s, &end, 10);
+    if (end == ms_s || *end || errno || ms < 0 || ms > 600000)
+        return nc_fail(ctx, NC_ERR_INVAL, "NC_TEST_COMMIT_PAUSE_MS='%.40s' is "
+                       "not a number of milliseconds from 0 to 600000", ms_s);
+    const char *path = getenv("NC_TEST_COMMIT_PAUSE_FILE");
+    nc_status e;
+    if (path && *path && (e = pause_mark(ctx, path, "enter", what)))
+        return e;
+    struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
+    if (path && *path && (e = pause_mark(ctx, path, "leave", what)))
+        return e;
+    return NC_OK;
+}
+
 nc_status nc_sql_commit(nc_ctx *ctx, nc_store *st, const char *what)
 {
+    nc_status e = commit_pause(ctx, what);
+    if (e)
+        return e;
     return nc_sql_exec(ctx, st, "COMMIT", what);
 }
 
