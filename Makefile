@@ -37,7 +37,7 @@ LDFLAGS  := -pthread $(SANFLAGS)
 LDLIBS   := -lxgboost -llapacke -lopenblas -lsqlite3 -lcjson -lz -lm
 CHECKLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt)
 
-LIBDIRS  := core core/ops core/kernels data store models supernet predictors search campaign train
+LIBDIRS  := core core/ops core/kernels data store run models supernet predictors search campaign train
 LIBSRC   := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)
 CLISRC   := $(wildcard cli/*.c)
@@ -111,7 +111,7 @@ LIBDIR   := $(PREFIX)/lib
 INCDIR   := $(PREFIX)/include/nasc
 MAN1DIR  := $(PREFIX)/share/man/man1
 PCDIR    := $(LIBDIR)/pkgconfig
-PRIVHDR  := %_int.h store/sql.h core/ops/% core/kernels/% train/ckpt.h train/json_field.h
+PRIVHDR  := %_int.h store/sql.h core/ops/% core/kernels/% train/ckpt.h train/json_field.h run/owner.h
 PUBHDR   := nasc.h $(filter-out $(PRIVHDR),$(foreach d,$(LIBDIRS),$(wildcard $(d)/*.h)))
 # The library is static, so its users link what it links; an instrumented
 # (SAN=1) library needs the sanitizer runtimes too.

@@ -124,6 +124,7 @@
 
 #include "data/dataset.h"
 
+#include "run/record.h"
 #include "store/store.h"
 #include "store/trials.h"
 

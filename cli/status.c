@@ -39,6 +39,7 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
         return NC_EXIT_STATE;
     case NC_ERR_NOMEM:
     case NC_ERR_NUMERIC:
+    case NC_ERR_STOPPED:
         return NC_EXIT_FAILURE;
     }
     return NC_EXIT_FAILURE;

@@ -56,7 +56,7 @@ const char *nc_status_name(nc_status st)
 {
     static const char *const names[] = {
         "ok", "invalid", "nomem", "io", "format", "range", "db",
-        "checksum", "version", "notfound", "state", "numeric",
+        "checksum", "version", "notfound", "state", "numeric", "stopped",
     };
     if ((unsigned)st < sizeof names / sizeof names[0])
         return names[st];

@@ -29,7 +29,8 @@ typedef enum nc_status {
     NC_ERR_VERSION,     /* a file or database from a newer/unknown version */
     NC_ERR_NOTFOUND,    /* a run, checkpoint or name that does not exist */
     NC_ERR_STATE,       /* the operation does not fit the object's state */
-    NC_ERR_NUMERIC      /* NaN or Inf where a finite value is required */
+    NC_ERR_NUMERIC,     /* NaN or Inf where a finite value is required */
+    NC_ERR_STOPPED      /* work stopped on request (a progress hook) */
 } nc_status;
 
 enum { NC_MSG_MAX = 512 };

@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The body of nc_store_epoch_commit, inside its transaction. */
-static nc_status nc_epoch_commit_tx(nc_ctx *ctx, nc_store *st, int64_t run,
-                                    const nc_epoch_metrics *m,
-                                    const void *ckpt, size_t ckpt_len,
-                                    const char *sha, double now)
+nc_status nc_sql_epoch_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_epoch_metrics *m, const void *ckpt,
+                             size_t ckpt_len, const char *sha, double now)
 {
     const long long r = (long long)run;
     sqlite3_stmt *s;
@@ -124,11 +122,10 @@ static nc_status nc_epoch_commit_tx(nc_ctx *ctx, nc_store *st, int64_t run,
     return e;
 }
 
-nc_status nc_store_epoch_commit(nc_ctx *ctx, nc_store *st, int64_t run,
-                                const nc_epoch_metrics *m, const void *ckpt,
-                                size_t ckpt_len)
+nc_status nc_sql_epoch_check(nc_ctx *ctx, const nc_epoch_metrics *m,
+                             const void *ckpt, size_t ckpt_len)
 {
-    if (!st || !m)
+    if (!m)
         return nc_fail(ctx, NC_ERR_INVAL,
                        "nc_store_epoch_commit: NULL argument");
     if (!ckpt && ckpt_len)
@@ -146,6 +143,19 @@ nc_status nc_store_epoch_commit(nc_ctx *ctx, nc_store *st, int64_t run,
         return nc_fail(ctx, NC_ERR_NUMERIC,
                        "epoch %d: training time %g is not a finite "
                        "non-negative number", m->epoch, m->seconds);
+    return NC_OK;
+}
+
+nc_status nc_store_epoch_commit(nc_ctx *ctx, nc_store *st, int64_t run,
+                                const nc_epoch_metrics *m, const void *ckpt,
+                                size_t ckpt_len)
+{
+    if (!st)
+        return nc_fail(ctx, NC_ERR_INVAL,
+                       "nc_store_epoch_commit: NULL argument");
+    nc_status e = nc_sql_epoch_check(ctx, m, ckpt, ckpt_len);
+    if (e)
+        return e;
 
     /* Hash before taking the write lock: it is the slow part of a commit and
      * needs no database. */
@@ -155,10 +165,10 @@ nc_status nc_store_epoch_commit(nc_ctx *ctx, nc_store *st, int64_t run,
     char what[96];
     snprintf(what, sizeof what, "commit epoch %d of run %lld", m->epoch,
              (long long)run);
-    nc_status e = nc_sql_begin(ctx, st, what);
+    e = nc_sql_begin(ctx, st, what);
     if (e)
         return e;
-    e = nc_epoch_commit_tx(ctx, st, run, m, ckpt, ckpt_len, sha,
+    e = nc_sql_epoch_write(ctx, st, run, m, ckpt, ckpt_len, sha,
                            nc_sql_now());
     if (!e)
         e = nc_sql_commit(ctx, st, what);

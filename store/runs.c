@@ -81,8 +81,9 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
     sqlite3_stmt *s;
     e = nc_sql_prepare(ctx, st,
         "INSERT INTO runs (kind, status, config_json, code_version, seed,"
-        " threads, created, updated, train_seconds, epochs_done)"
-        " VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?6, 0, 0)", &s);
+        " threads, created, updated, train_seconds, epochs_done, owner,"
+        " units_total) VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?6, 0, 0,"
+        " ?7, ?8)", &s);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, info->kind, -1, SQLITE_STATIC);
@@ -91,6 +92,9 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
     sqlite3_bind_int64(s, 4, nc_seed_to_db(info->seed));
     sqlite3_bind_int(s, 5, info->threads);
     sqlite3_bind_double(s, 6, nc_sql_now());
+    if (info->owner && *info->owner)
+        sqlite3_bind_text(s, 7, info->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, info->units_total > 0 ? info->units_total : 0);
     e = nc_sql_step_done(ctx, st, s, "record a new run");
     if (!e)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -100,17 +104,20 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
 
 #define NC_RUN_COLUMNS                                                      \
     "id, kind, status, config_json, code_version, seed, threads, created,"  \
-    " updated, train_seconds, epochs_done"
+    " updated, train_seconds, epochs_done, coalesce(owner, ''),"           \
+    " coalesce(reason, ''), units_done, units_total,"                    \
+    " coalesce(reason_status, '')"
 
-/* Fills out from a row of NC_RUN_COLUMNS. The four strings share one
+/* Fills out from a row of NC_RUN_COLUMNS. The seven strings share one
  * allocation, owned_, so that nc_run_info_clear is a single free. */
 static nc_status nc_run_from_row(nc_ctx *ctx, sqlite3_stmt *s,
                                  nc_run_info *out)
 {
-    static const int cols[4] = { 1, 2, 3, 4 };
-    const char *src[4];
-    size_t len[4], total = 0;
-    for (int i = 0; i < 4; i++) {
+    enum { NS = 7 };
+    static const int cols[NS] = { 1, 2, 3, 4, 11, 12, 15 };
+    const char *src[NS];
+    size_t len[NS], total = 0;
+    for (int i = 0; i < NS; i++) {
         src[i] = (const char *)sqlite3_column_text(s, cols[i]);
         if (!src[i])
             src[i] = "";
@@ -120,9 +127,9 @@ static nc_status nc_run_from_row(nc_ctx *ctx, sqlite3_stmt *s,
     char *buf = malloc(total);
     if (!buf)
         return nc_fail(ctx, NC_ERR_NOMEM, "out of memory reading a run");
-    const char *dst[4];
+    const char *dst[NS];
     char *p = buf;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NS; i++) {
         memcpy(p, src[i], len[i] + 1);
         dst[i] = p;
         p += len[i] + 1;
@@ -139,6 +146,11 @@ static nc_status nc_run_from_row(nc_ctx *ctx, sqlite3_stmt *s,
     out->updated = sqlite3_column_double(s, 8);
     out->train_seconds = sqlite3_column_double(s, 9);
     out->epochs_done = sqlite3_column_int(s, 10);
+    out->owner = dst[4];
+    out->reason = dst[5];
+    out->reason_status = dst[6];
+    out->units_done = sqlite3_column_int64(s, 13);
+    out->units_total = sqlite3_column_int64(s, 14);
     out->owned_ = buf;
     return NC_OK;
 }
@@ -239,8 +251,8 @@ nc_status nc_store_run_finish(nc_ctx *ctx, nc_store *st, int64_t id,
     /* A run that is not done has no final result, so any earlier one (of a
      * run being resumed) is cleared. */
     nc_status e = nc_sql_prepare(ctx, st,
-        "UPDATE runs SET status = ?2, result_json = ?3, updated = ?4"
-        " WHERE id = ?1", &s);
+        "UPDATE runs SET status = ?2, result_json = ?3, updated = ?4,"
+        " reason = NULL, reason_status = NULL WHERE id = ?1", &s);
     if (e)
         return e;
     sqlite3_bind_int64(s, 1, id);

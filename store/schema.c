@@ -96,6 +96,19 @@ static const char nc_schema_v2[] =
     "  PRIMARY KEY (run_id, name)"
     ");";
 
+/* Version 3 gives every run the life the run layer (run/run.h) drives: the
+ * process that owns it ("host:pid:start", NULL when none), why it failed,
+ * with the kind of failure (nc_status_name), and its progress in units of work (epochs, trials, decisions). Existing
+ * runs keep their rows; their units start at what epochs_done says, which
+ * is what a training run's units are. */
+static const char nc_schema_v3[] =
+    "ALTER TABLE runs ADD COLUMN owner TEXT;"
+    "ALTER TABLE runs ADD COLUMN reason TEXT;"
+    "ALTER TABLE runs ADD COLUMN reason_status TEXT;"
+    "ALTER TABLE runs ADD COLUMN units_done INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN units_total INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE runs SET units_done = epochs_done;";
+
 typedef struct nc_schema_step {
     const char *what;   /* for messages: "create the version 1 tables" */
     const char *sql;
@@ -105,6 +118,8 @@ typedef struct nc_schema_step {
 static const nc_schema_step nc_schema_steps[] = {
     { "create the version 1 tables", nc_schema_v1 },
     { "add the campaign tables (version 2)", nc_schema_v2 },
+    { "add run ownership, failure reasons and progress (version 3)",
+      nc_schema_v3 },
 };
 
 _Static_assert(sizeof nc_schema_steps / sizeof nc_schema_steps[0] ==

@@ -105,4 +105,34 @@ nc_status nc_sql_check_header(nc_ctx *ctx, const nc_store *st, int64_t app_id,
                               int64_t version, int64_t objects);
 nc_status nc_sql_migrate(nc_ctx *ctx, nc_store *st);
 
+
+/* ---- the writes of one unit (store/unit.c puts several in one
+ * transaction; each public put wraps one in its own) --------------------- */
+
+/* NC_ERR_NOTFOUND "<path> has no run R" unless run exists. */
+nc_status nc_sql_need_run(nc_ctx *ctx, nc_store *st, int64_t run);
+/* The checks of nc_store_epoch_commit before any write (NULLs, epoch >= 1,
+ * step >= 0, finite non-negative seconds). */
+nc_status nc_sql_epoch_check(nc_ctx *ctx, const nc_epoch_metrics *m,
+                             const void *ckpt, size_t ckpt_len);
+/* The writes of nc_store_epoch_commit, inside the caller's transaction; sha
+ * is the checkpoint's SHA-256 in hex. */
+nc_status nc_sql_epoch_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_epoch_metrics *m, const void *ckpt,
+                             size_t ckpt_len, const char *sha, double now);
+/* The checks of nc_store_trial_put before any write. */
+nc_status nc_sql_trial_check(nc_ctx *ctx, const nc_trial_rec *t);
+/* The writes of nc_store_trial_put, inside the caller's transaction. */
+nc_status nc_sql_trial_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_trial_rec *t);
+typedef struct nc_state_arg {
+    const char *name;
+    const void *blob;
+    size_t len;
+    const char *sha;    /* SHA-256 of blob in hex */
+} nc_state_arg;
+/* The write of nc_store_state_put, inside the caller's transaction. */
+nc_status nc_sql_state_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_state_arg *a);
+
 #endif

@@ -30,10 +30,11 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "run/record.h"
 
 typedef struct nc_store nc_store;
 
-enum { NC_STORE_SCHEMA_VERSION = 2 };
+enum { NC_STORE_SCHEMA_VERSION = 3 };
 
 /* Opens (create=1: creates if missing) the database at path. Errors:
  * NC_ERR_IO (cannot open/create; with create=0 a missing file is "no such
@@ -49,26 +50,12 @@ nc_status nc_store_open(nc_ctx *ctx, const char *path, int create,
 /* Closes; accepts NULL. */
 void nc_store_close(nc_store *st);
 
-typedef struct nc_run_info {
-    int64_t id;
-    const char *kind;          /* "train", or "search" (store/trials.h) */
-    const char *status;        /* "running", "done", "failed" */
-    const char *config_json;   /* full configuration, JSON object */
-    const char *code_version;
-    uint64_t seed;
-    int threads;
-    double created;            /* unix seconds */
-    double updated;
-    double train_seconds;      /* accumulated training time */
-    int epochs_done;
-    char *owned_;              /* internal: strings of a fetched info */
-} nc_run_info;
 
 /* Creates a run with status "running"; *id gets its id. Strings are copied.
  * Only kind, config_json (must parse as a JSON object, else NC_ERR_INVAL),
- * code_version (required), seed and threads are read from info; the store
- * sets id, status, the times (created = updated = now), train_seconds and
- * epochs_done. */
+ * code_version (required), seed, threads, owner (NULL or "" for none) and
+ * units_total are read from info; the store sets id, status, the times
+ * (created = updated = now), train_seconds, epochs_done and units_done. */
 nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
                               const nc_run_info *info, int64_t *id);
 /* Fetches a run; NC_ERR_NOTFOUND if there is none with that id. Release the
@@ -94,15 +81,6 @@ nc_status nc_store_run_finish(nc_ctx *ctx, nc_store *st, int64_t id,
 nc_status nc_store_run_result(nc_ctx *ctx, nc_store *st, int64_t id,
                               char **result_json);
 
-typedef struct nc_epoch_metrics {
-    int epoch;                 /* 1-based */
-    int64_t step;              /* optimizer steps done after this epoch */
-    double lr;
-    double train_loss, train_accuracy;
-    double valid_loss, valid_accuracy;   /* NaN if not measured */
-    double seconds;            /* wall time of this epoch's training */
-} nc_epoch_metrics;
-/* Any of the reals except seconds may be NaN; it reads back as NaN. */
 
 /* In one transaction: inserts the epoch row, stores the checkpoint blob with
  * its SHA-256 (replacing older checkpoints of the run), and adds
@@ -127,5 +105,43 @@ nc_status nc_store_epochs(nc_ctx *ctx, nc_store *st, int64_t run,
  * NULL. */
 nc_status nc_store_ckpt_latest(nc_ctx *ctx, nc_store *st, int64_t run,
                                void **blob, size_t *len, int *epoch);
+
+
+/* ---- the life of a run (used by the run layer, run/run.h) -------------- */
+
+/* What one unit of work commits, all in one transaction. */
+typedef struct nc_store_unit {
+    const nc_epoch_metrics *epoch;  /* an epoch row (as nc_store_epoch_commit,
+                                     * with state as its checkpoint), or NULL */
+    const nc_trial_rec *trial;      /* a trial row (as nc_store_trial_put), or
+                                     * NULL */
+    const char *state_name;         /* without an epoch: the state blob's
+                                     * name (as nc_store_state_put); NULL
+                                     * stores no state */
+    const void *state;              /* the job's state after the unit */
+    size_t state_len;
+    int64_t units_done, units_total;   /* the run's progress after it */
+} nc_store_unit;
+
+/* Commits u for run in one transaction: the epoch row and checkpoint, the
+ * trial, the named state and the progress; on any error nothing changes.
+ * Checks and errors are those of the single puts; NC_ERR_NOTFOUND for an
+ * unknown run. Everything in u is only read during the call. */
+nc_status nc_store_unit_commit(nc_ctx *ctx, nc_store *st, int64_t run,
+                               const nc_store_unit *u);
+
+/* Sets run's owner to owner (NULL or "" releases it) if and only if the
+ * stored owner is expect ("" or NULL: none), as one atomic write; another
+ * stored owner is NC_ERR_STATE ("taken over by another process"),
+ * NC_ERR_NOTFOUND an unknown run. Owners are opaque strings to the store. */
+nc_status nc_store_run_claim(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const char *expect, const char *owner);
+
+/* Marks run failed with reason (a sentence for the user) and
+ * reason_status (the failure's kind, nc_status_name), both required, and
+ * clears its result; nc_store_run_finish with any status clears both
+ * again. NC_ERR_NOTFOUND for an unknown run. */
+nc_status nc_store_run_fail(nc_ctx *ctx, nc_store *st, int64_t run,
+                            const char *reason, const char *reason_status);
 
 #endif

@@ -44,7 +44,7 @@ static char *nc_pack(int n, const char **src, const char **dst)
     return buf;
 }
 
-static nc_status nc_need_run(nc_ctx *ctx, nc_store *st, int64_t run)
+nc_status nc_sql_need_run(nc_ctx *ctx, nc_store *st, int64_t run)
 {
     int exists = 0;
     nc_status e = nc_sql_run_exists(ctx, st, run, &exists);
@@ -62,7 +62,7 @@ static nc_status nc_in_tx(nc_ctx *ctx, nc_store *st, int64_t run,
     nc_status e = nc_sql_begin(ctx, st, what);
     if (e)
         return e;
-    e = nc_need_run(ctx, st, run);
+    e = nc_sql_need_run(ctx, st, run);
     if (!e)
         e = body(ctx, st, run, arg);
     if (!e)
@@ -163,10 +163,9 @@ void nc_campaign_rec_clear(nc_campaign_rec *c)
 
 /* ---- trials ------------------------------------------------------------- */
 
-static nc_status nc_trial_tx(nc_ctx *ctx, nc_store *st, int64_t run,
-                             const void *arg)
+nc_status nc_sql_trial_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_trial_rec *t)
 {
-    const nc_trial_rec *t = arg;
     const long long r = (long long)run;
     sqlite3_stmt *s;
     nc_status e = nc_sql_prepare(ctx, st,
@@ -220,10 +219,9 @@ static nc_status nc_trial_tx(nc_ctx *ctx, nc_store *st, int64_t run,
     return e;
 }
 
-nc_status nc_store_trial_put(nc_ctx *ctx, nc_store *st, int64_t run,
-                             const nc_trial_rec *t)
+nc_status nc_sql_trial_check(nc_ctx *ctx, const nc_trial_rec *t)
 {
-    if (!st || !t || !t->arch || !t->origin || !t->metrics_json)
+    if (!t || !t->arch || !t->origin || !t->metrics_json)
         return nc_fail(ctx, NC_ERR_INVAL, "nc_store_trial_put: NULL argument");
     if (t->trial < 0)
         return nc_fail(ctx, NC_ERR_INVAL, "trial %d: trials count from 0",
@@ -250,6 +248,24 @@ nc_status nc_store_trial_put(nc_ctx *ctx, nc_store *st, int64_t run,
     if (!j)
         return nc_fail(ctx, NC_ERR_INVAL, "trial %d: metrics are not valid "
                        "JSON", t->trial);
+    return NC_OK;
+}
+
+/* nc_in_tx's shape for nc_sql_trial_write. */
+static nc_status nc_trial_tx(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const void *arg)
+{
+    return nc_sql_trial_write(ctx, st, run, arg);
+}
+
+nc_status nc_store_trial_put(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_trial_rec *t)
+{
+    if (!st)
+        return nc_fail(ctx, NC_ERR_INVAL, "nc_store_trial_put: NULL argument");
+    nc_status e = nc_sql_trial_check(ctx, t);
+    if (e)
+        return e;
     char what[96];
     snprintf(what, sizeof what, "record trial %d of run %lld", t->trial,
              (long long)run);
@@ -327,7 +343,7 @@ nc_status nc_store_trials(nc_ctx *ctx, nc_store *st, int64_t run,
                         (long long)run);
     sqlite3_finalize(s);
     if (!e && cnt == 0)
-        e = nc_need_run(ctx, st, run);
+        e = nc_sql_need_run(ctx, st, run);
     if (e) {
         nc_trial_recs_free(a, cnt);
         return e;
@@ -358,23 +374,15 @@ nc_status nc_store_trial_count(nc_ctx *ctx, nc_store *st, int64_t run,
                         (long long)run);
     sqlite3_finalize(s);
     if (!e && *n == 0)
-        e = nc_need_run(ctx, st, run);
+        e = nc_sql_need_run(ctx, st, run);
     return e;
 }
 
 /* ---- state blobs -------------------------------------------------------- */
 
-typedef struct nc_state_arg {
-    const char *name;
-    const void *blob;
-    size_t len;
-    const char *sha;
-} nc_state_arg;
-
-static nc_status nc_state_tx(nc_ctx *ctx, nc_store *st, int64_t run,
-                             const void *arg)
+nc_status nc_sql_state_write(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const nc_state_arg *a)
 {
-    const nc_state_arg *a = arg;
     sqlite3_stmt *s;
     nc_status e = nc_sql_prepare(ctx, st,
         "INSERT OR REPLACE INTO states (run_id, name, blob, sha256, bytes,"
@@ -399,6 +407,13 @@ static nc_status nc_state_tx(nc_ctx *ctx, nc_store *st, int64_t run,
                          a->name, (long long)run);
     sqlite3_finalize(s);
     return e;
+}
+
+/* nc_in_tx's shape for nc_sql_state_write. */
+static nc_status nc_state_tx(nc_ctx *ctx, nc_store *st, int64_t run,
+                             const void *arg)
+{
+    return nc_sql_state_write(ctx, st, run, arg);
 }
 
 nc_status nc_store_state_put(nc_ctx *ctx, nc_store *st, int64_t run,

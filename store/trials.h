@@ -27,17 +27,7 @@
 
 #include "store/store.h"
 
-/* Objective columns in the trials table; equals NC_MAX_OBJ of
- * search/strategy.h (the store does not depend on search/). */
-enum { NC_STORE_MAX_OBJ = 4 };
 
-typedef struct nc_campaign_rec {
-    const char *space;         /* search space name, e.g. "nb201" */
-    const char *strategy;      /* strategy name, e.g. "re", "nsga2" */
-    int64_t budget;            /* trials planned, >= 0 */
-    const char *status;        /* "running", "done", "failed" */
-    char *owned_;              /* internal: strings of a fetched record */
-} nc_campaign_rec;
 
 /* Inserts or replaces the campaign row of run (one transaction). All
  * strings required (NC_ERR_INVAL), budget >= 0 (NC_ERR_RANGE), status one of
@@ -52,19 +42,6 @@ nc_status nc_store_campaign_get(nc_ctx *ctx, nc_store *st, int64_t run,
 /* Frees a fetched record's strings and zeroes it; accepts NULL. */
 void nc_campaign_rec_clear(nc_campaign_rec *c);
 
-typedef struct nc_trial_rec {
-    int trial;                 /* >= 0; the key within the run */
-    const char *arch;          /* architecture string */
-    const char *origin;        /* "random", "mutation", "crossover", ... */
-    int64_t parent1, parent2;  /* trial numbers; < 0 = none (stored NULL) */
-    const char *status;        /* "proposed", "done", "failed" */
-    int n_obj;                 /* 0..NC_STORE_MAX_OBJ objectives in obj */
-    double obj[NC_STORE_MAX_OBJ];
-    const char *metrics_json;  /* free-form metrics, a JSON value */
-    double seconds;            /* evaluation time, finite, >= 0 */
-    double created;            /* set by the store on put (unix seconds) */
-    char *owned_;              /* internal: strings of a fetched record */
-} nc_trial_rec;
 
 /* Records one trial in one transaction: afterwards the trial is either
  * absent (on any error) or complete. Validation before any write:

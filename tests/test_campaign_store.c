@@ -227,7 +227,8 @@ START_TEST(test_trial_upsert_rules)
     ck_assert_int_eq(a[0].n_obj, 2);
     ck_assert_str_eq(a[1].status, "failed");
     nc_trial_recs_free(a, n);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"),
+                     NC_STORE_SCHEMA_VERSION);
     nc_store_close(st);
 }
 END_TEST
@@ -398,7 +399,8 @@ START_TEST(test_migrate_v1)
     ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 1);
 
     nc_store *st = open_ok(&ctx, path, 0);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"),
+                     NC_STORE_SCHEMA_VERSION);
     nc_run_info r;
     ck_assert_int_eq(nc_store_run_get(&ctx, st, 1, &r), NC_OK);
     ck_assert_uint_eq(r.seed, 42);
@@ -437,7 +439,8 @@ START_TEST(test_migrate_v1)
     ck_assert_int_eq(nc_store_trial_count(&ctx, st, run, &n), NC_OK);
     ck_assert_int_eq(n, 1);
     nc_store_close(st);
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"),
+                     NC_STORE_SCHEMA_VERSION);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE "
                                    "name IN ('campaigns','trials','states')"),
                      3);
@@ -449,14 +452,14 @@ START_TEST(test_newer_version_refused)
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     char path[512];
-    nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "v3.db"), 1);
+    nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "v4.db"), 1);
     nc_store_close(st);
-    raw_exec(path, "PRAGMA user_version = 3");
+    raw_exec(path, "PRAGMA user_version = 4");
     st = (nc_store *)1;
     ck_assert_int_eq(nc_store_open(&ctx, path, 0, &st), NC_ERR_VERSION);
     ck_assert_ptr_null(st);
-    nc_test_expect_msg(&ctx, "understands up to 2");
-    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 3);
+    nc_test_expect_msg(&ctx, "understands up to 3");
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 4);
 }
 END_TEST
 

@@ -649,7 +649,7 @@ START_TEST(test_newer_version)
     ck_assert_int_eq(nc_store_open(&ctx, path, 0, &st), NC_ERR_VERSION);
     ck_assert_ptr_null(st);
     ck_assert_msg(strstr(ctx.msg, "has schema version 99; this nasc "
-                                  "understands up to 2") != NULL, "%s",
+                                  "understands up to 3") != NULL, "%s",
                   ctx.msg);
     ck_assert_ptr_nonnull(strstr(ctx.msg, path));
     ck_assert_ptr_nonnull(strstr(ctx.msg, "upgrade nasc"));
