@@ -11,7 +11,8 @@
  *
  *     cc prog.c $(pkg-config --cflags --libs nasc)
  *
- * and `#include "nasc.h"` (the headers below are found through the
+ * and `#include "run/jobs.h"
+#include "nasc.h"` (the headers below are found through the
  * -I.../include/nasc that pkg-config gives). The command-line tool nasc(1)
  * is a thin layer over these same calls.
  *
@@ -125,6 +126,8 @@
 #include "data/dataset.h"
 
 #include "run/record.h"
+#include "run/run.h"
+#include "run/jobs.h"
 #include "store/store.h"
 #include "store/trials.h"
 

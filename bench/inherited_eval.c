@@ -8,10 +8,9 @@
  *     build/bench/inherited_eval DB RUN < archs.txt
  *
  * Reads one architecture string per line on stdin and prints
- * "arch<TAB>valid_acc" per line. Opening the evaluator finds the
- * supernet's last checkpoint in the run log; if the campaign's supernet is
- * not fully trained yet, opening trains it (and commits it) as the
- * campaign would. It has no --seed-offset (bench/util/seed_offset.h): it
+ * "arch<TAB>valid_acc" per line. Loading the campaign (nc_run_load) finds
+ * the supernet's last checkpoint in the run log; a campaign whose supernet
+ * is not fully trained yet is refused (resume it first). It has no --seed-offset (bench/util/seed_offset.h): it
  * draws nothing itself, every seed it uses is the campaign's, recorded with
  * the run.
  */
@@ -19,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/jobs.h"
+#include "store/store.h"
+#include "store/trials.h"
 #include "campaign/campaign.h"
 #include "campaign/evaluator.h"
 
@@ -34,13 +36,13 @@ int main(int argc, char **argv)
     int64_t run = strtoll(argv[2], NULL, 10);
     nc_campaign_cfg cfg;
     const nc_space *sp;
-    void *ev = NULL;
-    const nc_evaluator_vt *vt = nc_evaluator_inherited();
+    const nc_job_vt *vt = NULL;
+    void *job = NULL;
     if (nc_store_open(&ctx, argv[1], 0, &db) ||
         nc_campaign_cfg_of_run(&ctx, db, run, &cfg) ||
         !(sp = nc_space_find(cfg.space)) ||
         cfg.evaluator != NC_EVAL_INHERITED ||
-        vt->open(&ctx, db, run, &cfg, sp, &ev)) {
+        nc_run_load(&ctx, db, run, "search", &vt, &job)) {
         fprintf(stderr, "inherited_eval: %s\n",
                 ctx.msg[0] ? ctx.msg : "not an inherited-evaluator campaign");
         nc_store_close(db);
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
         nc_arch a;
         nc_eval_result r;
         if (sp->parse(sp, &ctx, line, &a) ||
-            vt->evaluate(&ctx, ev, 0, &a, &r)) {
+            nc_campaign_job_evaluate(&ctx, job, &a, &r)) {
             fprintf(stderr, "inherited_eval: %s\n", ctx.msg);
             rc = 1;
             break;
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
         printf("%s\t%.9g\n", line, r.select);
         fflush(stdout);
     }
-    vt->close(ev);
+    vt->close(job);
     nc_store_close(db);
     return rc;
 }

@@ -65,7 +65,7 @@
 
 #include "core/ctx.h"
 #include "search/strategy.h"
-#include "store/trials.h"
+#include "run/run.h"
 
 enum { NC_CAMPAIGN_NAME_MAX = 64, NC_CAMPAIGN_PATH_MAX = 1024 };
 
@@ -190,6 +190,11 @@ nc_status nc_campaign_cfg_from_json(nc_ctx *ctx, const char *json,
 nc_status nc_campaign_cfg_load(nc_ctx *ctx, const char *path,
                                nc_campaign_cfg *cfg);
 
+/* The field table behind defaults, validate, to_json and from_json
+ * (core/cfgtab.h): every key of the file with its default and range. */
+struct nc_cfg_table;
+const struct nc_cfg_table *nc_campaign_cfg_table(void);
+
 /* The strategy settings of c (seed, population, sample, crossover,
  * objectives and their directions) for nc_strategy_new(ctx, c->strategy, ...). */
 nc_strategy_cfg nc_campaign_strategy_cfg(const nc_campaign_cfg *c);
@@ -203,26 +208,35 @@ const char *nc_campaign_objective_name(nc_objective o);
 /* 1 if objective o is minimized. */
 int nc_campaign_objective_minimized(nc_objective o);
 
-/* ---- running a campaign (campaign/campaign.c) ------------------------------
+/* ---- running a campaign (campaign/campaign_job.c) --------------------------
  *
  * A campaign is a run of kind "search" whose config JSON is the whole
- * campaign file (nc_campaign_cfg_to_json), so resuming needs only the run id.
- * Each trial is stored complete in one transaction after its evaluation;
- * resuming replays the stored trials into a fresh strategy (its state is a
- * pure function of the told history) and goes on with the next trial, so a
- * killed and resumed campaign yields exactly the trials of an uninterrupted
- * one.
+ * campaign file (nc_campaign_cfg_to_json), so resuming needs only the run
+ * id. It runs as a job of the run layer (run/run.h); run/jobs.h has its
+ * front doors:
  *
  *     int64_t run;
  *     nc_campaign_result r;
  *     if (nc_campaign_start(ctx, db, &cfg, NULL, &run, &r)) ...  // new
  *     if (nc_campaign_resume(ctx, db, run, NULL, &r)) ...        // after a kill
  *
- * Evaluators sit behind campaign/evaluator.h ("table", "scratch"; "inherited"
- * fails with NC_ERR_INVAL "not implemented yet"). The latency objective is
- * the prediction of a latency table (campaign/eval_latency.c) measured or
+ * Its units are the evaluator's preparation (the inherited evaluator's
+ * supernet epochs), then one trial each. Resuming replays the stored trials
+ * into a fresh strategy (its state is a pure function of the told
+ * history), so a killed and resumed campaign yields exactly the trials of
+ * an uninterrupted one. An architecture proposed again is answered from
+ * the first trial that evaluated it (the trial is stored with
+ * "cached_from") without spending budget: the budget counts distinct
+ * architectures, and a campaign also ends after NC_CAMPAIGN_PROPOSALS_MAX
+ * times the budget proposals. Evaluators sit behind campaign/evaluator.h
+ * ("table", "scratch", "inherited"). The latency objective is the
+ * prediction of a latency table (campaign/eval_latency.c) measured or
  * loaded once when the campaign first runs and stored with it, so every
  * trial's latency is reproducible; only the mbv space has such a table. */
+enum { NC_CAMPAIGN_PROPOSALS_MAX = 20 };
+
+/* The job of kind "search" (run/run.h). */
+extern const nc_job_vt nc_campaign_job;
 
 /* Progress, called after every stored trial; may be NULL. best is the best
  * first-objective value so far. */
@@ -242,6 +256,7 @@ typedef struct nc_campaign_result {
     double best_select;        /* select/report metrics of the best trial */
     double best_report;        /* (NaN when the evaluator has none) */
     int pareto_size;           /* non-dominated trials over all objectives */
+    int64_t unique;            /* distinct architectures among the trials */
     double seconds;            /* evaluation seconds, summed over trials */
 } nc_campaign_result;
 
@@ -250,44 +265,17 @@ typedef struct nc_campaign_result {
 char *nc_campaign_result_to_json(const nc_campaign_cfg *cfg,
                                  const nc_campaign_result *r);
 
-/* Validates cfg and creates its run (kind "search", status "running") and
- * campaign row, with no trials yet. *run is the new id. */
-nc_status nc_campaign_create(nc_ctx *ctx, nc_store *db,
-                             const nc_campaign_cfg *cfg, int64_t *run);
+/* The campaign job's hooks (nc_run_opts.hooks): progress after every
+ * stored trial (may be NULL), and a limit of new trials per session
+ * (< 0: none; the run stays running when it is reached). */
+typedef struct nc_campaign_hooks {
+    const nc_campaign_progress *prog;
+    int64_t max_trials;
+} nc_campaign_hooks;
 
-/* Runs campaign `run` on from its stored trials, evaluating at most
- * max_trials new trials (< 0: no limit, i.e. to the budget — the limit exists
- * so tests can stop a campaign part-way). When the budget is reached the run
- * and campaign are marked done with the result JSON. *res (may be NULL) is
- * filled from all stored trials. NC_ERR_STATE for a run that is not a
- * search or is already done ("campaign N is already done"), or whose stored
- * trials are not 0..n-1; NC_ERR_INVAL for an evaluator not implemented
- * yet; evaluator, latency table and store errors as they come. */
-nc_status nc_campaign_continue(nc_ctx *ctx, nc_store *db, int64_t run,
-                               const nc_campaign_progress *prog,
-                               int64_t max_trials, nc_campaign_result *res);
-
-/* nc_campaign_create then nc_campaign_continue to the budget. *run (may be
- * NULL) is set as soon as the run exists, so a caller can name it even if
- * the campaign fails. */
-nc_status nc_campaign_start(nc_ctx *ctx, nc_store *db,
-                            const nc_campaign_cfg *cfg,
-                            const nc_campaign_progress *prog, int64_t *run,
-                            nc_campaign_result *res);
-
-/* nc_campaign_continue(ctx, db, run, prog, -1, res). */
-nc_status nc_campaign_resume(nc_ctx *ctx, nc_store *db, int64_t run,
-                             const nc_campaign_progress *prog,
-                             nc_campaign_result *res);
-
-/* The config of campaign `run`, parsed from its stored JSON. NC_ERR_STATE if
- * the run is not of kind "search". */
-nc_status nc_campaign_cfg_of_run(nc_ctx *ctx, nc_store *db, int64_t run,
-                                 nc_campaign_cfg *cfg);
-
-/* Summarizes n stored trials (from nc_store_trials) under cfg into *res
- * (run, budget and the rest; only trials with status "done" compete).
- * NC_ERR_NOMEM. */
+/* Summarizes n stored trials (from nc_run_trials) under cfg into *res
+ * (run, budget and the rest; only trials with status "done" compete, and
+ * a repeated architecture counts once). NC_ERR_NOMEM. */
 nc_status nc_campaign_summarize(nc_ctx *ctx, const nc_campaign_cfg *cfg,
                                 const nc_trial_rec *recs, int n,
                                 nc_campaign_result *res);

@@ -39,6 +39,9 @@ typedef struct inherited {
     int32_t *y;
     uint32_t *perm;
     int n_recal;
+    int done;                  /* supernet epochs trained */
+    int recal_ready;           /* perm holds the calibration order */
+    nc_epoch_metrics m;        /* the last epoch unit's row */
 } inherited;
 
 /* Path-sampling streams: the sampling purpose with bit 41 set, apart from
@@ -148,73 +151,93 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Trains the supernet from its last committed epoch to the end. */
-static nc_status train_supernet(nc_ctx *ctx, nc_store *db, int64_t run,
-                                inherited *h)
+/* One supernet epoch (the next one) as a unit of the campaign; the unit's
+ * state is the supernet checkpoint (inh_pack). */
+static nc_status inh_prepare(nc_ctx *ctx, void *state, nc_unit *u,
+                             nc_step *what)
 {
+    inherited *h = state;
     const nc_campaign_cfg *c = h->cfg;
     const nc_campaign_train *t = &c->supernet_train;
-    int done = 0;
-    void *blob = NULL;
-    size_t len = 0;
-    nc_status st = nc_store_ckpt_latest(ctx, db, run, &blob, &len, NULL);
-    if (st == NC_OK) {
-        st = unpack(ctx, h, blob, len, &done);
-        free(blob);
-        if (st)
-            return st;
-    } else if (st != NC_ERR_NOTFOUND) {
-        return st;
+    if (h->done >= t->epochs) {
+        *what = NC_STEP_DONE;
+        return NC_OK;
     }
-    nc_ctx_clear(ctx);
+    int epoch = h->done + 1;
     nc_dataset *ds = h->train;
     int64_t spe = (ds->n + t->batch - 1) / t->batch;
     nc_sched sc = { .kind = NC_SCHED_COSINE, .base_lr = (float)t->lr,
                     .total_steps = spe * t->epochs };
     nc_super_rule rule = c->supernet == NC_SUPERNET_SANDWICH ? NC_SUPER_SANDWICH
                                                              : NC_SUPER_SPOS;
-    for (int epoch = done + 1; epoch <= t->epochs; epoch++) {
-        double t0 = now_seconds(), lsum = 0;
-        for (int i = 0; i < ds->n; i++)
-            h->perm[i] = (uint32_t)i;
-        nc_rng sh = nc_rng_make(c->seed, NC_STREAM(NC_PURPOSE_SHUFFLE, epoch));
-        nc_rng_shuffle_u32(&sh, h->perm, (uint32_t)ds->n);
-        int64_t step = (int64_t)(epoch - 1) * spe;
-        float lr = 0;
-        for (int64_t s = 0; s < spe; s++, step++) {
-            int off = (int)(s * t->batch);
-            int n = ds->n - off < t->batch ? ds->n - off : t->batch;
-            nc_batch_fill(ds, h->perm + off, n, NULL, NULL, h->x, h->y);
-            nc_rng r = path_rng(c->seed, step);
-            float loss;
-            if ((st = nc_supernet_train_step(ctx, h->sn, rule, &r, h->x, h->y,
-                                             n, &loss)))
-                return st;
-            lr = nc_sched_lr(&sc, step);
-            nc_optim_step_pool(h->opt, nc_supernet_pool(h->sn),
-                               nc_supernet_params(h->sn),
-                               nc_supernet_grads(h->sn), lr);
-            lsum += (double)loss * n;
-        }
-        nc_epoch_metrics m = {
-            .epoch = epoch, .step = step, .lr = lr,
-            .train_loss = lsum / ds->n, .train_accuracy = NAN,
-            .valid_loss = NAN, .valid_accuracy = NAN,
-            .seconds = now_seconds() - t0,
-        };
-        if ((st = pack(ctx, h, epoch, &blob, &len)))
-            return st;
-        st = nc_store_epoch_commit(ctx, db, run, &m, blob, len);
-        free(blob);
+    double t0 = now_seconds(), lsum = 0;
+    for (int i = 0; i < ds->n; i++)
+        h->perm[i] = (uint32_t)i;
+    nc_rng sh = nc_rng_make(c->seed, NC_STREAM(NC_PURPOSE_SHUFFLE, epoch));
+    nc_rng_shuffle_u32(&sh, h->perm, (uint32_t)ds->n);
+    int64_t step = (int64_t)(epoch - 1) * spe;
+    float lr = 0;
+    for (int64_t s = 0; s < spe; s++, step++) {
+        int off = (int)(s * t->batch);
+        int n = ds->n - off < t->batch ? ds->n - off : t->batch;
+        nc_batch_fill(ds, h->perm + off, n, NULL, NULL, h->x, h->y);
+        nc_rng r = path_rng(c->seed, step);
+        float loss;
+        nc_status st = nc_supernet_train_step(ctx, h->sn, rule, &r, h->x, h->y,
+                                              n, &loss);
         if (st) {
             nc_ctx_prefix(ctx, "supernet epoch %d", epoch);
             return st;
         }
+        lr = nc_sched_lr(&sc, step);
+        nc_optim_step_pool(h->opt, nc_supernet_pool(h->sn),
+                           nc_supernet_params(h->sn),
+                           nc_supernet_grads(h->sn), lr);
+        lsum += (double)loss * n;
     }
+    h->m = (nc_epoch_metrics){
+        .epoch = epoch, .step = step, .lr = lr,
+        .train_loss = lsum / ds->n, .train_accuracy = NAN,
+        .valid_loss = NAN, .valid_accuracy = NAN,
+        .seconds = now_seconds() - t0,
+    };
+    h->done = epoch;
+    h->recal_ready = 0;
+    u->epoch = &h->m;
+    *what = NC_STEP_UNIT;
     return NC_OK;
 }
 
-static nc_status inh_open(nc_ctx *ctx, nc_store *db, int64_t run,
+static nc_status inh_pack(nc_ctx *ctx, void *state, void **blob, size_t *len)
+{
+    inherited *h = state;
+    return pack(ctx, h, h->done, blob, len);
+}
+
+static void inh_units(const void *state, int64_t *done, int64_t *total)
+{
+    const inherited *h = state;
+    *done = h->done;
+    *total = h->cfg->supernet_train.epochs;
+}
+
+/* The supernet as the campaign's newest checkpoint holds it. */
+static nc_status restore(nc_ctx *ctx, nc_run *run, inherited *h)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    nc_status st = nc_run_ckpt(ctx, run, &blob, &len, NULL);
+    if (st == NC_ERR_NOTFOUND) {
+        nc_ctx_clear(ctx);
+        return NC_OK;
+    }
+    if (!st)
+        st = unpack(ctx, h, blob, len, &h->done);
+    free(blob);
+    return st;
+}
+
+static nc_status inh_open(nc_ctx *ctx, nc_run *run,
                           const nc_campaign_cfg *cfg, const nc_space *sp,
                           void **state)
 {
@@ -259,16 +282,8 @@ static nc_status inh_open(nc_ctx *ctx, nc_store *db, int64_t run,
         st = nc_fail(ctx, NC_ERR_NOMEM, "campaign: out of memory");
         goto fail;
     }
-    if ((st = train_supernet(ctx, db, run, h)))
+    if ((st = restore(ctx, run, h)))
         goto fail;
-    /* The calibration samples: the first of one seeded permutation of the
-     * training part, the same for every trial. */
-    h->n_recal = su->recal_samples < h->train->n ? su->recal_samples
-                                                 : h->train->n;
-    for (int i = 0; i < h->train->n; i++)
-        h->perm[i] = (uint32_t)i;
-    nc_rng r = nc_rng_make(cfg->seed, NC_STREAM(NC_PURPOSE_SHUFFLE, 0));
-    nc_rng_shuffle_u32(&r, h->perm, (uint32_t)h->train->n);
     *state = h;
     return NC_OK;
 fail:
@@ -276,11 +291,33 @@ fail:
     return st;
 }
 
-static nc_status inh_evaluate(nc_ctx *ctx, void *state, int64_t trial,
-                              const nc_arch *a, nc_eval_result *out)
+/* The calibration samples: the first of one seeded permutation of the
+ * training part, the same for every trial. */
+static void recal_order(inherited *h)
 {
+    const nc_campaign_super *su = &h->cfg->super;
+    h->n_recal = su->recal_samples < h->train->n ? su->recal_samples
+                                                 : h->train->n;
+    for (int i = 0; i < h->train->n; i++)
+        h->perm[i] = (uint32_t)i;
+    nc_rng r = nc_rng_make(h->cfg->seed, NC_STREAM(NC_PURPOSE_SHUFFLE, 0));
+    nc_rng_shuffle_u32(&r, h->perm, (uint32_t)h->train->n);
+    h->recal_ready = 1;
+}
+
+static nc_status inh_evaluate(nc_ctx *ctx, void *state, nc_run *run,
+                              int64_t trial, const nc_arch *a,
+                              nc_eval_result *out)
+{
+    (void)run;
     (void)trial;
     inherited *h = state;
+    if (h->done < h->cfg->supernet_train.epochs)
+        return nc_fail(ctx, NC_ERR_STATE, "campaign: the supernet is trained "
+                       "for %d of %d epochs", h->done,
+                       h->cfg->supernet_train.epochs);
+    if (!h->recal_ready)
+        recal_order(h);
     int b = h->cfg->supernet_train.batch;
     double acc, loss;
     nc_status st = nc_supernet_set_arch(ctx, h->sn, a);
@@ -303,6 +340,9 @@ static const nc_evaluator_vt INHERITED = {
     .name = "inherited",
     .check = inh_check,
     .open = inh_open,
+    .prepare = inh_prepare,
+    .pack = inh_pack,
+    .units = inh_units,
     .evaluate = inh_evaluate,
     .close = inh_close,
 };

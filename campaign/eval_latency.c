@@ -19,7 +19,6 @@
 
 #include "campaign/latency.h"
 #include "data/dataset.h"
-#include "store/trials.h"
 
 static const char BLOB[] = "latency_table";
 
@@ -145,17 +144,18 @@ static nc_status measure(nc_ctx *ctx, const nc_campaign_cfg *cfg,
     return st;
 }
 
-nc_status nc_eval_latency_open(nc_ctx *ctx, nc_store *db, int64_t run,
+nc_status nc_eval_latency_open(nc_ctx *ctx, nc_run *handle,
                                const nc_campaign_cfg *cfg, const nc_space *sp,
                                nc_latency_table **out)
 {
+    int64_t run = nc_run_id(handle);
     *out = NULL;
     nc_status st = nc_eval_latency_check(ctx, cfg, sp);
     if (st)
         return st;
     void *blob = NULL;
     size_t len = 0;
-    st = nc_store_state_get(ctx, db, run, BLOB, &blob, &len);
+    st = nc_run_state(ctx, handle, BLOB, &blob, &len);
     if (!st) {
         st = from_blob(ctx, run, blob, len, out);
         free(blob);
@@ -182,7 +182,7 @@ nc_status nc_eval_latency_open(nc_ctx *ctx, nc_store *db, int64_t run,
         nc_latency_table_free(t);
     }
     if (!st)
-        st = nc_store_state_put(ctx, db, run, BLOB, text, len);
+        st = nc_run_state_put(ctx, handle, BLOB, text, len);
     /* Read back from what was stored, so this session predicts exactly as
      * every later one will. */
     if (!st)

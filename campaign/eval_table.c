@@ -29,19 +29,22 @@ static nc_status table_check(nc_ctx *ctx, const nc_campaign_cfg *cfg,
     return st;
 }
 
-static nc_status table_open(nc_ctx *ctx, nc_store *db, int64_t run,
+static nc_status table_open(nc_ctx *ctx, nc_run *run,
                             const nc_campaign_cfg *cfg, const nc_space *sp,
                             void **state)
 {
+    (void)run;
     nc_table *t = NULL;
     nc_status st = load(ctx, cfg, sp, &t);
     *state = t;
     return st;
 }
 
-static nc_status table_evaluate(nc_ctx *ctx, void *state, int64_t trial,
-                                const nc_arch *a, nc_eval_result *out)
+static nc_status table_evaluate(nc_ctx *ctx, void *state, nc_run *run,
+                                int64_t trial, const nc_arch *a,
+                                nc_eval_result *out)
 {
+    (void)run;
     memset(out, 0, sizeof *out);
     out->select = out->report = NAN;
     return nc_table_lookup(ctx, state, a, &out->select, &out->report);
@@ -54,7 +57,10 @@ static void table_close(void *state)
 
 const nc_evaluator_vt *nc_evaluator_table(void)
 {
-    static const nc_evaluator_vt vt = { "table", table_check, table_open,
-                                        table_evaluate, table_close };
+    static const nc_evaluator_vt vt = { .name = "table",
+                                        .check = table_check,
+                                        .open = table_open,
+                                        .evaluate = table_evaluate,
+                                        .close = table_close };
     return &vt;
 }

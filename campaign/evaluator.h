@@ -9,9 +9,9 @@
  *     void *ev;
  *     if (nc_evaluator_find(ctx, cfg->evaluator, &vt) ||
  *         vt->check(ctx, cfg, sp) ||                    // before the run exists
- *         vt->open(ctx, db, run, cfg, sp, &ev)) ...     // per (re)start
+ *         vt->open(ctx, run, cfg, sp, &ev)) ...         // per (re)start
  *     nc_eval_result r;
- *     vt->evaluate(ctx, ev, trial, &arch, &r);          // per trial
+ *     vt->evaluate(ctx, ev, run, trial, &arch, &r);     // per trial
  *     vt->close(ev);
  *
  * The contract every evaluator keeps, because a killed and resumed campaign
@@ -21,11 +21,11 @@
  *    architecture): any randomness is drawn from streams keyed by the
  *    campaign seed and the trial number (nc_eval_trial_seed), never from the
  *    order of calls, the time or earlier trials.
- *  - open may do long preparation (train a supernet, measure a table), but
- *    it must be resumable: it keeps its progress in the store under the
- *    campaign's run id (checkpoints, state blobs via store/trials.h, runs
- *    whose config names the campaign), and a second open after a kill picks
- *    up that progress and reaches the same state as an uninterrupted open.
+ *  - long preparation is done in units the run layer commits (prepare: the
+ *    inherited evaluator's supernet epochs, each with its checkpoint), or
+ *    kept through the campaign's run handle (run/run.h: state blobs, child
+ *    runs), so that an open after a kill picks up that progress and
+ *    reaches the same state as an uninterrupted one.
  *  - evaluate may be called again for a trial whose earlier evaluation was
  *    killed before the trial was stored; it must reuse what that attempt
  *    left in the store (e.g. continue its training run) and give the same
@@ -41,7 +41,7 @@
 
 #include "core/ctx.h"
 #include "campaign/campaign.h"
-#include "store/store.h"
+#include "run/run.h"
 #include "supernet/space.h"
 
 enum { NC_EVAL_EXTRA_MAX = 512 };
@@ -65,18 +65,33 @@ typedef struct nc_evaluator_vt {
      * campaign that could never finish is not created. */
     nc_status (*check)(nc_ctx *ctx, const nc_campaign_cfg *cfg,
                        const nc_space *sp);
-    /* Sets up the evaluation of campaign `run` (a run of kind "search" in
-     * db) under cfg; *state is the evaluator's own (NULL on failure). db,
-     * cfg and sp stay valid until close. */
-    nc_status (*open)(nc_ctx *ctx, nc_store *db, int64_t run,
-                      const nc_campaign_cfg *cfg, const nc_space *sp,
-                      void **state);
+    /* Sets up the evaluation of campaign run under cfg, restored to what the
+     * run's log holds; *state is the evaluator's own (NULL on failure). cfg
+     * and sp stay valid until close; run only during the call. */
+    nc_status (*open)(nc_ctx *ctx, nc_run *run, const nc_campaign_cfg *cfg,
+                      const nc_space *sp, void **state);
+    /* Preparation before the first trial, one unit at a time (NULL: none):
+     * describes the unit in *u as a job's step does (run/run.h), or says
+     * NC_STEP_DONE when prepared. A unit's state is pack's. */
+    nc_status (*prepare)(nc_ctx *ctx, void *state, nc_unit *u, nc_step *what);
+    nc_status (*pack)(nc_ctx *ctx, void *state, void **blob, size_t *len);
+    /* Preparation units done and planned (with prepare). */
+    void (*units)(const void *state, int64_t *done, int64_t *total);
     /* Scores architecture *a as trial `trial`; *out is filled on NC_OK. */
-    nc_status (*evaluate)(nc_ctx *ctx, void *state, int64_t trial,
-                          const nc_arch *a, nc_eval_result *out);
+    nc_status (*evaluate)(nc_ctx *ctx, void *state, nc_run *run,
+                          int64_t trial, const nc_arch *a,
+                          nc_eval_result *out);
     /* Releases state; accepts NULL. */
     void (*close)(void *state);
 } nc_evaluator_vt;
+
+/* Evaluates a with the evaluator of a campaign job loaded with nc_run_load
+ * (a "search" run), outside its trials: for scoring architectures the
+ * campaign never proposed with its table or trained supernet. NC_ERR_STATE
+ * for the scratch evaluator (its trials are training runs) and, with the
+ * inherited one, a supernet not fully trained yet. */
+nc_status nc_campaign_job_evaluate(nc_ctx *ctx, void *job, const nc_arch *a,
+                                   nc_eval_result *out);
 
 /* The evaluators (each file's one table of functions). */
 const nc_evaluator_vt *nc_evaluator_table(void);
@@ -108,7 +123,7 @@ nc_status nc_eval_latency_check(nc_ctx *ctx, const nc_campaign_cfg *cfg,
  * cfg->latency_table, or measured on this machine when that is "", and then
  * stored, so that every later session predicts the same latencies. *out
  * (free with nc_latency_table_free) is NULL on failure. */
-nc_status nc_eval_latency_open(nc_ctx *ctx, nc_store *db, int64_t run,
+nc_status nc_eval_latency_open(nc_ctx *ctx, nc_run *run,
                                const nc_campaign_cfg *cfg, const nc_space *sp,
                                struct nc_latency_table **out);
 

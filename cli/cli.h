@@ -28,8 +28,10 @@
 
 #include "core/ctx.h"
 #include "store/store.h"
+#include "store/trials.h"
 #include "train/train.h"
 #include "campaign/campaign.h"
+#include "run/jobs.h"
 
 #ifndef NC_VERSION
 #define NC_VERSION "unknown"

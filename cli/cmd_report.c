@@ -54,8 +54,10 @@ void nc_cli_report_help(FILE *f)
         "                     epoch, step, lr, train_loss, train_accuracy,\n"
         "                     valid_loss, valid_accuracy (accuracies as\n"
         "                     fractions; empty where not measured), seconds\n"
-        "  --json             one JSON line. Campaigns: run, status, trials,\n"
-        "                     budget, top (and pareto) as arrays of trials.\n"
+        "  --json             one JSON line. Campaigns: run, status, trials\n"
+        "                     (proposals stored), unique (distinct\n"
+        "                     architectures evaluated), budget, top (and\n"
+        "                     pareto) as arrays of trials.\n"
         "                     Training and DARTS runs: run, kind, status,\n"
         "                     epochs_done, epochs (in all), and train_loss,\n"
         "                     train_accuracy, valid_loss, valid_accuracy of the\n"
@@ -423,12 +425,21 @@ static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
         r = NC_EXIT_FAILURE;
         goto out;
     }
-    for (int i = 0; i < n; i++)
-        if (strcmp(recs[i].status, "done") == 0 && recs[i].n_obj == cfg.n_obj) {
+    int unique = 0;
+    for (int i = 0; i < n; i++) {
+        /* A repeat answered from the cache is its first trial again: each
+         * architecture is shown once. */
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(recs[j].arch, recs[i].arch) == 0;
+        unique += !seen;
+        if (!seen && strcmp(recs[i].status, "done") == 0 &&
+            recs[i].n_obj == cfg.n_obj) {
             memcpy(obj + (size_t)m * cfg.n_obj, recs[i].obj,
                    (size_t)cfg.n_obj * sizeof *obj);
             idx[m++] = i;
         }
+    }
     int maxim[NC_MAX_OBJ];
     for (int k = 0; k < cfg.n_obj; k++)
         maxim[k] = !nc_campaign_objective_minimized(cfg.obj[k]);
@@ -456,6 +467,7 @@ static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
             cJSON_AddNumberToObject(j, "run", (double)run);
             cJSON_AddStringToObject(j, "status", info.status);
             cJSON_AddNumberToObject(j, "trials", n);
+            cJSON_AddNumberToObject(j, "unique", unique);
             cJSON_AddNumberToObject(j, "budget", (double)cfg.budget);
             cJSON_AddItemToObject(j, "top", json_trials(&cfg, recs, idx, k));
             if (o->pareto)
@@ -464,8 +476,12 @@ static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
         }
         r = nc_cli_print_json(j);
     } else {
-        printf("run %lld: search on %s, %s: %d/%lld trials\n", (long long)run,
-               cfg.space, info.status, n, (long long)cfg.budget);
+        printf("run %lld: search on %s, %s: %d/%lld architectures", (long long)run,
+               cfg.space, info.status, unique, (long long)cfg.budget);
+        if (n > unique)
+            printf(" (%d trials, %d repeats answered from the cache)",
+                   n, n - unique);
+        printf("\n");
         if (k > 0) {
             char title[64];
             snprintf(title, sizeof title, "\ntop %d by %s:", k,

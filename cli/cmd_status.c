@@ -29,7 +29,8 @@ void nc_cli_status_help(FILE *f)
         "\n"
         "  RUN                the run id (see 'nasc runs')\n"
         "  --db FILE          run log (default runs.db)\n"
-        "  --json             one JSON line: run, status, trials, budget,\n"
+        "  --json             one JSON line: run, status, trials (proposals\n"
+        "                     stored), unique (architectures evaluated), budget,\n"
         "                     best_trial, best_arch, best, best_metrics,\n"
         "                     pareto_size, seconds (and supernet_epochs_done,\n"
         "                     supernet_epochs with a supernet)\n"
@@ -156,10 +157,14 @@ int nc_cli_status(int argc, char **argv)
             info.epochs_done < cfg.supernet_train.epochs)
             printf("supernet epoch %d/%d (training; trials start after it)\n",
                    info.epochs_done, cfg.supernet_train.epochs);
-        printf("trials: %lld/%lld (%.0f%%)\n", (long long)res.trials,
+        printf("architectures: %lld/%lld (%.0f%%)", (long long)res.unique,
                (long long)res.budget,
-               res.budget > 0 ? 100.0 * (double)res.trials / (double)res.budget
+               res.budget > 0 ? 100.0 * (double)res.unique / (double)res.budget
                               : 100.0);
+        if (res.trials > res.unique)
+            printf(", %lld trials (%lld repeats answered from the cache)",
+                   (long long)res.trials, (long long)(res.trials - res.unique));
+        printf("\n");
         if (res.best_trial >= 0) {
             printf("best so far: trial %lld,", (long long)res.best_trial);
             for (int k = 0; k < cfg.n_obj; k++)

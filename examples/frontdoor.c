@@ -16,6 +16,9 @@
  */
 #include <stdio.h>
 
+#include "run/jobs.h"
+#include "store/store.h"
+#include "store/trials.h"
 #include "nasc.h"
 
 int main(int argc, char **argv)

@@ -35,8 +35,15 @@ typedef struct nc_run_info {
                                 * the run, or "" when none holds it */
     const char *reason;        /* why a failed run failed, else "" */
     const char *reason_status; /* its kind (nc_status_name), else "" */
+    int64_t parent;            /* the run this one works for (a campaign's
+                                * training run), 0 for none */
+    const char *tag;           /* its name there ("trial 5"), else "" */
     char *owned_;              /* internal: strings of a fetched info */
 } nc_run_info;
+
+/* Releases the strings of a fetched info (nc_store_run_get, nc_run_get,
+ * ...); accepts a zeroed or already cleared one. */
+void nc_run_info_clear(nc_run_info *info);
 
 /* Any of the reals except seconds may be NaN; it reads back as NaN. */
 typedef struct nc_epoch_metrics {

@@ -82,8 +82,8 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
     e = nc_sql_prepare(ctx, st,
         "INSERT INTO runs (kind, status, config_json, code_version, seed,"
         " threads, created, updated, train_seconds, epochs_done, owner,"
-        " units_total) VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?6, 0, 0,"
-        " ?7, ?8)", &s);
+        " units_total, parent, tag) VALUES (?1, 'running', ?2, ?3, ?4, ?5,"
+        " ?6, ?6, 0, 0, ?7, ?8, ?9, ?10)", &s);
     if (e)
         return e;
     sqlite3_bind_text(s, 1, info->kind, -1, SQLITE_STATIC);
@@ -95,6 +95,11 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
     if (info->owner && *info->owner)
         sqlite3_bind_text(s, 7, info->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, info->units_total > 0 ? info->units_total : 0);
+    if (info->parent > 0) {
+        sqlite3_bind_int64(s, 9, info->parent);
+        sqlite3_bind_text(s, 10, info->tag ? info->tag : "", -1,
+                          SQLITE_STATIC);
+    }
     e = nc_sql_step_done(ctx, st, s, "record a new run");
     if (!e)
         *id = sqlite3_last_insert_rowid(st->db);
@@ -106,15 +111,15 @@ nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
     "id, kind, status, config_json, code_version, seed, threads, created,"  \
     " updated, train_seconds, epochs_done, coalesce(owner, ''),"           \
     " coalesce(reason, ''), units_done, units_total,"                    \
-    " coalesce(reason_status, '')"
+    " coalesce(reason_status, ''), coalesce(parent, 0), coalesce(tag, '')"
 
-/* Fills out from a row of NC_RUN_COLUMNS. The seven strings share one
+/* Fills out from a row of NC_RUN_COLUMNS. The eight strings share one
  * allocation, owned_, so that nc_run_info_clear is a single free. */
 static nc_status nc_run_from_row(nc_ctx *ctx, sqlite3_stmt *s,
                                  nc_run_info *out)
 {
-    enum { NS = 7 };
-    static const int cols[NS] = { 1, 2, 3, 4, 11, 12, 15 };
+    enum { NS = 8 };
+    static const int cols[NS] = { 1, 2, 3, 4, 11, 12, 15, 17 };
     const char *src[NS];
     size_t len[NS], total = 0;
     for (int i = 0; i < NS; i++) {
@@ -151,6 +156,8 @@ static nc_status nc_run_from_row(nc_ctx *ctx, sqlite3_stmt *s,
     out->reason_status = dst[6];
     out->units_done = sqlite3_column_int64(s, 13);
     out->units_total = sqlite3_column_int64(s, 14);
+    out->parent = sqlite3_column_int64(s, 16);
+    out->tag = dst[7];
     out->owned_ = buf;
     return NC_OK;
 }

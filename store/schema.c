@@ -98,16 +98,27 @@ static const char nc_schema_v2[] =
 
 /* Version 3 gives every run the life the run layer (run/run.h) drives: the
  * process that owns it ("host:pid:start", NULL when none), why it failed,
- * with the kind of failure (nc_status_name), and its progress in units of work (epochs, trials, decisions). Existing
- * runs keep their rows; their units start at what epochs_done says, which
- * is what a training run's units are. */
+ * with the kind of failure (nc_status_name), its progress in units of work
+ * (epochs, trials, decisions), and the run it works for (a campaign's
+ * training runs) with its tag there. Existing runs keep their rows; their
+ * units start at what epochs_done says, which is what a training run's
+ * units are, and the training runs of a scratch campaign, which marked
+ * their campaign inside their configuration, get it as parent and tag. */
 static const char nc_schema_v3[] =
     "ALTER TABLE runs ADD COLUMN owner TEXT;"
     "ALTER TABLE runs ADD COLUMN reason TEXT;"
     "ALTER TABLE runs ADD COLUMN reason_status TEXT;"
     "ALTER TABLE runs ADD COLUMN units_done INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE runs ADD COLUMN units_total INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE runs SET units_done = epochs_done;";
+    "ALTER TABLE runs ADD COLUMN parent INTEGER;"
+    "ALTER TABLE runs ADD COLUMN tag TEXT;"
+    "UPDATE runs SET units_done = epochs_done;"
+    "UPDATE runs SET parent = json_extract(config_json, '$.campaign.run'),"
+    " tag = 'trial ' || json_extract(config_json, '$.campaign.trial')"
+    " WHERE kind = 'train' AND json_valid(config_json)"
+    " AND json_type(config_json, '$.campaign.run') = 'integer'"
+    " AND json_type(config_json, '$.campaign.trial') = 'integer';"
+    "CREATE INDEX runs_parent ON runs (parent, tag);";
 
 typedef struct nc_schema_step {
     const char *what;   /* for messages: "create the version 1 tables" */
@@ -118,7 +129,7 @@ typedef struct nc_schema_step {
 static const nc_schema_step nc_schema_steps[] = {
     { "create the version 1 tables", nc_schema_v1 },
     { "add the campaign tables (version 2)", nc_schema_v2 },
-    { "add run ownership, failure reasons and progress (version 3)",
+    { "add run ownership, failure reasons, progress and parents (version 3)",
       nc_schema_v3 },
 };
 

@@ -53,8 +53,8 @@ void nc_store_close(nc_store *st);
 
 /* Creates a run with status "running"; *id gets its id. Strings are copied.
  * Only kind, config_json (must parse as a JSON object, else NC_ERR_INVAL),
- * code_version (required), seed, threads, owner (NULL or "" for none) and
- * units_total are read from info; the store sets id, status, the times
+ * code_version (required), seed, threads, owner (NULL or "" for none),
+ * units_total, parent (0: none) and tag (with a parent) are read from info; the store sets id, status, the times
  * (created = updated = now), train_seconds, epochs_done and units_done. */
 nc_status nc_store_run_create(nc_ctx *ctx, nc_store *st,
                               const nc_run_info *info, int64_t *id);
@@ -65,7 +65,7 @@ nc_status nc_store_run_get(nc_ctx *ctx, nc_store *st, int64_t id,
                            nc_run_info *out);
 /* Frees a fetched info's strings and zeroes it; accepts NULL. Only for infos
  * filled by nc_store_run_get or nc_store_run_list. */
-void nc_run_info_clear(nc_run_info *info);
+/* (nc_run_info_clear, which releases it, is declared in run/record.h.) */
 /* All runs, oldest first (by id); *out is an array of *n infos owned by the
  * caller (nc_run_info_clear each, then free the array); NULL when *n is 0. */
 nc_status nc_store_run_list(nc_ctx *ctx, nc_store *st, nc_run_info **out,
@@ -136,6 +136,11 @@ nc_status nc_store_unit_commit(nc_ctx *ctx, nc_store *st, int64_t run,
  * NC_ERR_NOTFOUND an unknown run. Owners are opaque strings to the store. */
 nc_status nc_store_run_claim(nc_ctx *ctx, nc_store *st, int64_t run,
                              const char *expect, const char *owner);
+
+/* The id of the oldest run whose parent is parent and whose tag is tag into
+ * *id; NC_ERR_NOTFOUND when there is none. */
+nc_status nc_store_run_child(nc_ctx *ctx, nc_store *st, int64_t parent,
+                             const char *tag, int64_t *id);
 
 /* Marks run failed with reason (a sentence for the user) and
  * reason_status (the failure's kind, nc_status_name), both required, and

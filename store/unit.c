@@ -130,3 +130,29 @@ nc_status nc_store_run_fail(nc_ctx *ctx, nc_store *st, int64_t run,
                     (long long)run);
     return e;
 }
+
+nc_status nc_store_run_child(nc_ctx *ctx, nc_store *st, int64_t parent,
+                             const char *tag, int64_t *id)
+{
+    if (!st || !tag || !id)
+        return nc_fail(ctx, NC_ERR_INVAL, "nc_store_run_child: NULL argument");
+    sqlite3_stmt *s;
+    nc_status e = nc_sql_prepare(ctx, st,
+        "SELECT id FROM runs WHERE parent = ?1 AND tag = ?2 ORDER BY id"
+        " LIMIT 1", &s);
+    if (e)
+        return e;
+    sqlite3_bind_int64(s, 1, parent);
+    sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    else if (rc == SQLITE_DONE)
+        e = nc_fail(ctx, NC_ERR_NOTFOUND, "run %lld has no run '%s'",
+                    (long long)parent, tag);
+    else
+        e = nc_sql_fail(ctx, st, rc, "find the run '%s' of run %lld", tag,
+                        (long long)parent);
+    sqlite3_finalize(s);
+    return e;
+}

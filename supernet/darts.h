@@ -28,7 +28,7 @@
 
 #include "core/ctx.h"
 #include "data/dataset.h"
-#include "store/store.h"
+#include "run/run.h"
 #include "supernet/supernet.h"
 
 enum { NC_DARTS_ALPHA = NC_NB201_N_EDGES * NC_NB201_N_OPS };
@@ -188,17 +188,15 @@ char *nc_darts_job_to_json(const nc_darts_job *j);
 /* The inverse; NC_ERR_FORMAT naming a missing, mistyped or unknown field. */
 nc_status nc_darts_job_from_json(nc_ctx *ctx, const char *json,
                                  nc_darts_job *j);
+/* The field table behind the four above (core/cfgtab.h): every field's
+ * JSON key, default, range and, for `nasc darts`, option and help line. */
+struct nc_cfg_table;
+const struct nc_cfg_table *nc_darts_job_table(void);
 
-/* Loads the data, creates the run (*run gets its id as soon as it exists)
- * and runs it to the end, committing after every unit; the result JSON is
- * stored with status "done". A NaN loss marks the run "failed". */
-nc_status nc_darts_start(nc_ctx *ctx, nc_store *db, const nc_darts_job *j,
-                         const nc_darts_progress *prog, int64_t *run,
-                         nc_darts_result *res);
-/* Continues run `run` from its newest commit. NC_ERR_STATE for a run of
- * another kind, a done ("already done") or failed one. */
-nc_status nc_darts_resume(nc_ctx *ctx, nc_store *db, int64_t run,
-                          const nc_darts_progress *prog, nc_darts_result *res);
+/* The job of kind "darts" (run/run.h); runs start and resume through
+ * run/jobs.h (nc_darts_start, nc_darts_resume). Its progress hooks run after
+ * the unit they report is committed. */
+extern const nc_job_vt nc_darts_job_vt;
 /* The result as stored: run, darts and pt cells, alpha, softmax (per
  * edge), supernet_accuracy, pt_order, pt_base, pt_drop (null for ops not
  * tried), epochs, seconds, weights_sha256, and alpha_history (one row per

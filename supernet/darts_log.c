@@ -1,7 +1,7 @@
 /*
- * darts_log.c — DARTS runs in the run log: the job configuration as JSON,
- * a commit after every unit, resume from the newest commit, and the result
- * JSON (see darts.h, "Logged runs").
+ * darts_log.c — DARTS runs in the run log: the job of kind "darts" for the
+ * run layer (run/run.h), resuming from the newer of its two kinds of
+ * commit, and the result JSON (see darts.h, "Logged runs").
  */
 #include "supernet/darts.h"
 
@@ -11,13 +11,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
-#include "train/json_field.h"
-
-#include "store/trials.h"
-
-#ifndef NC_VERSION
-#define NC_VERSION "unknown"
-#endif
+#include "run/run.h"
 
 enum { E = NC_NB201_N_EDGES, K = NC_NB201_N_OPS, A = NC_DARTS_ALPHA };
 
@@ -110,19 +104,26 @@ char *nc_darts_result_to_json(int64_t run, const nc_darts_cfg *cfg,
     return js;
 }
 
-/* What one logged session holds: the job, its data and the run. */
+/* What one logged DARTS run holds: the job, its data and the search. */
 typedef struct session {
     nc_darts_job job;
     nc_dataset *train, *valid, *test;
     nc_darts *d;
+    const nc_darts_progress *prog;
+    nc_darts_event ev;         /* of the last unit */
+    int64_t units;             /* units done */
+    nc_epoch_metrics m;        /* the last epoch unit's row */
 } session;
 
 static void session_free(session *s)
 {
+    if (!s)
+        return;
     nc_darts_free(s->d);
     nc_dataset_free(s->train);
     nc_dataset_free(s->valid);
     nc_dataset_free(s->test);
+    free(s);
 }
 
 /* Loads the data and builds the run at its start; the thread count is the
@@ -130,7 +131,6 @@ static void session_free(session *s)
  * bits reproducible). */
 static nc_status session_setup(nc_ctx *ctx, session *s, const nc_darts_job *j)
 {
-    memset(s, 0, sizeof *s);
     s->job = *j;
     nc_status st = nc_darts_job_validate(ctx, j);
     if (st)
@@ -148,117 +148,43 @@ static nc_status session_setup(nc_ctx *ctx, session *s, const nc_darts_job *j)
     return nc_darts_new(ctx, &j->darts, s->train, s->valid, &s->d);
 }
 
-/* Runs the remaining units, committing after each: an epoch as an epoch
- * row carrying the packed state, a decision as the state blob. Then stores
- * the result. */
-static nc_status session_loop(nc_ctx *ctx, nc_store *db, int64_t run,
-                              session *s, const nc_darts_progress *prog,
-                              nc_darts_result *res)
+static nc_status darts_open(nc_ctx *ctx, const char *json, const void *hooks,
+                            void **job)
 {
-    nc_status st;
-    for (;;) {
-        nc_darts_event ev;
-        if ((st = nc_darts_next(ctx, s->d, prog, &ev)))
-            return st;
-        if (ev.unit == NC_DARTS_DONE)
-            break;
-        void *blob;
-        size_t len;
-        if ((st = nc_darts_pack(ctx, s->d, &blob, &len)))
-            return st;
-        if (ev.unit == NC_DARTS_EPOCH) {
-            nc_epoch_metrics m = {
-                .epoch = ev.epoch.epoch, .step = ev.w_steps, .lr = ev.lr,
-                .train_loss = ev.epoch.train_loss,
-                .train_accuracy = ev.epoch.train_accuracy,
-                .valid_loss = NAN, .valid_accuracy = ev.epoch.valid_accuracy,
-                .seconds = ev.epoch.seconds,
-            };
-            st = nc_store_epoch_commit(ctx, db, run, &m, blob, len);
-        } else {
-            st = nc_store_state_put(ctx, db, run, STATE_NAME, blob, len);
-        }
-        free(blob);
-        if (st)
-            return st;
-        if (ev.unit == NC_DARTS_EPOCH && prog && prog->epoch &&
-            prog->epoch(prog->ud, &ev.epoch))
-            return nc_fail(ctx, NC_ERR_STATE, "darts: stopped after epoch %d",
-                           ev.epoch.epoch);
-        if (ev.unit == NC_DARTS_DECISION && prog && prog->decision &&
-            prog->decision(prog->ud, ev.decision, ev.edge, ev.op))
-            return nc_fail(ctx, NC_ERR_STATE, "darts: stopped after DARTS-PT "
-                           "decision %d", ev.decision + 1);
-    }
-    nc_darts_result_of(s->d, res);
-    int nh;
-    const float *h = nc_darts_alpha_history(s->d, &nh);
-    char *js = nc_darts_result_to_json(run, &s->job.darts, res, h, nh);
-    if (!js)
+    *job = NULL;
+    nc_darts_job j;
+    nc_status st = nc_darts_job_from_json(ctx, json, &j);
+    if (st)
+        return st;
+    session *s = calloc(1, sizeof *s);
+    if (!s)
         return nc_fail(ctx, NC_ERR_NOMEM, "darts: out of memory");
-    st = nc_store_run_finish(ctx, db, run, "done", js);
-    free(js);
-    return st;
+    if ((st = session_setup(ctx, s, &j))) {
+        session_free(s);
+        return st;
+    }
+    s->prog = hooks;
+    *job = s;
+    return NC_OK;
 }
 
-static void mark_failed(nc_store *db, int64_t run, nc_status st)
-{
-    /* A diverged search would diverge again; anything else (I/O, memory)
-     * may pass, so the run stays resumable. */
-    if (st == NC_ERR_NUMERIC) {
-        nc_ctx quiet;
-        nc_ctx_init(&quiet);
-        nc_store_run_finish(&quiet, db, run, "failed", NULL);
-    }
-}
-
-nc_status nc_darts_start(nc_ctx *ctx, nc_store *db, const nc_darts_job *j,
-                         const nc_darts_progress *prog, int64_t *run,
-                         nc_darts_result *res)
-{
-    memset(res, 0, sizeof *res);
-    if (run)
-        *run = 0;
-    session s;
-    nc_status st = session_setup(ctx, &s, j);
-    char *js = st ? NULL : nc_darts_job_to_json(j);
-    if (!st && !js)
-        st = nc_fail(ctx, NC_ERR_NOMEM, "darts: out of memory");
-    int64_t id = 0;
-    if (!st) {
-        nc_run_info info = { .kind = "darts", .config_json = js,
-                             .code_version = NC_VERSION, .seed = j->darts.seed,
-                             .threads = j->threads };
-        st = nc_store_run_create(ctx, db, &info, &id);
-    }
-    free(js);
-    if (!st) {
-        if (run)
-            *run = id;
-        if ((st = session_loop(ctx, db, id, &s, prog, res)))
-            mark_failed(db, id, st);
-    }
-    session_free(&s);
-    return st;
-}
-
-/* The newer of the run's two commits (epoch checkpoint, decision blob),
- * or NULL when there is none yet. */
-static nc_status newest_state(nc_ctx *ctx, nc_store *db, int64_t run,
-                              void **blob, size_t *len)
+/* The newer of a run's two commits (epoch checkpoint, decision blob), or
+ * NULL when there is none yet. */
+static nc_status newest_state(nc_ctx *ctx, nc_run *run, void **blob,
+                              size_t *len)
 {
     void *eb = NULL, *sb = NULL;
     size_t el = 0, sl = 0;
     *blob = NULL;
     *len = 0;
-    nc_status st = nc_store_ckpt_latest(ctx, db, run, &eb, &el, NULL);
+    nc_status st = nc_run_ckpt(ctx, run, &eb, &el, NULL);
     if (st == NC_ERR_NOTFOUND) {
         nc_ctx_clear(ctx);
         eb = NULL;
     } else if (st) {
         return st;
     }
-    st = nc_store_state_get(ctx, db, run, STATE_NAME, &sb, &sl);
+    st = nc_run_state(ctx, run, STATE_NAME, &sb, &sl);
     if (st == NC_ERR_NOTFOUND) {
         nc_ctx_clear(ctx);
         sb = NULL;
@@ -278,41 +204,116 @@ static nc_status newest_state(nc_ctx *ctx, nc_store *db, int64_t run,
     return NC_OK;
 }
 
-nc_status nc_darts_resume(nc_ctx *ctx, nc_store *db, int64_t run,
-                          const nc_darts_progress *prog, nc_darts_result *res)
+static nc_status darts_restore(nc_ctx *ctx, void *job, nc_run *run)
 {
-    memset(res, 0, sizeof *res);
-    nc_run_info info;
-    nc_status st = nc_store_run_get(ctx, db, run, &info);
-    if (st)
-        return st;
-    if (strcmp(info.kind, "darts") != 0)
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is a '%s' run, not a DARTS "
-                     "run", (long long)run, info.kind);
-    else if (strcmp(info.status, "done") == 0)
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is already done; nothing to "
-                     "resume (see: nasc show %lld)", (long long)run,
-                     (long long)run);
-    else if (strcmp(info.status, "failed") == 0)
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld failed (the search "
-                     "diverged); resuming would repeat it — start a new run "
-                     "with other settings", (long long)run);
-    nc_darts_job j;
-    if (!st && (st = nc_darts_job_from_json(ctx, info.config_json, &j)))
-        nc_ctx_prefix(ctx, "run %lld", (long long)run);
-    nc_run_info_clear(&info);
-    if (st)
-        return st;
-    session s;
+    session *s = job;
     void *blob = NULL;
     size_t len = 0;
-    if (!(st = session_setup(ctx, &s, &j)) &&
-        !(st = newest_state(ctx, db, run, &blob, &len)) && blob &&
-        (st = nc_darts_unpack(ctx, s.d, blob, len)))
-        nc_ctx_prefix(ctx, "run %lld", (long long)run);
+    nc_status st = newest_state(ctx, run, &blob, &len);
+    if (!st && blob) {
+        if ((st = nc_darts_unpack(ctx, s->d, blob, len)))
+            nc_ctx_prefix(ctx, "run %lld", (long long)nc_run_id(run));
+        else
+            s->units = (int64_t)nc_darts_blob_units(blob, len);
+    }
     free(blob);
-    if (!st && (st = session_loop(ctx, db, run, &s, prog, res)))
-        mark_failed(db, run, st);
-    session_free(&s);
     return st;
 }
+
+/* One unit: an epoch is an epoch row carrying the packed state, a decision
+ * the packed state under STATE_NAME. */
+static nc_status darts_step(nc_ctx *ctx, void *job, nc_run *run, nc_unit *u,
+                            nc_step *what)
+{
+    (void)run;
+    session *s = job;
+    nc_status st = nc_darts_next(ctx, s->d, s->prog, &s->ev);
+    if (st)
+        return st;
+    if (s->ev.unit == NC_DARTS_DONE) {
+        *what = NC_STEP_DONE;
+        return NC_OK;
+    }
+    s->units++;
+    *what = NC_STEP_UNIT;
+    if (s->ev.unit == NC_DARTS_EPOCH) {
+        const nc_darts_event *ev = &s->ev;
+        s->m = (nc_epoch_metrics){
+            .epoch = ev->epoch.epoch, .step = ev->w_steps, .lr = ev->lr,
+            .train_loss = ev->epoch.train_loss,
+            .train_accuracy = ev->epoch.train_accuracy,
+            .valid_loss = NAN, .valid_accuracy = ev->epoch.valid_accuracy,
+            .seconds = ev->epoch.seconds,
+        };
+        u->epoch = &s->m;
+    } else {
+        u->state_name = STATE_NAME;
+    }
+    return NC_OK;
+}
+
+static nc_status darts_pack(nc_ctx *ctx, void *job, void **blob, size_t *len)
+{
+    session *s = job;
+    return nc_darts_pack(ctx, s->d, blob, len);
+}
+
+/* The progress hooks, after the unit they report is in the log. */
+static nc_status darts_after(nc_ctx *ctx, void *job)
+{
+    session *s = job;
+    const nc_darts_progress *p = s->prog;
+    const nc_darts_event *ev = &s->ev;
+    if (ev->unit == NC_DARTS_EPOCH && p && p->epoch &&
+        p->epoch(p->ud, &ev->epoch))
+        return nc_fail(ctx, NC_ERR_STOPPED, "darts: stopped after epoch %d",
+                       ev->epoch.epoch);
+    if (ev->unit == NC_DARTS_DECISION && p && p->decision &&
+        p->decision(p->ud, ev->decision, ev->edge, ev->op))
+        return nc_fail(ctx, NC_ERR_STOPPED, "darts: stopped after DARTS-PT "
+                       "decision %d", ev->decision + 1);
+    return NC_OK;
+}
+
+static nc_status darts_result(nc_ctx *ctx, void *job, nc_run *run, void *out,
+                              char **json)
+{
+    session *s = job;
+    nc_darts_result r;
+    nc_darts_result_of(s->d, &r);
+    int nh;
+    const float *h = nc_darts_alpha_history(s->d, &nh);
+    *json = nc_darts_result_to_json(nc_run_id(run), &s->job.darts, &r, h, nh);
+    if (!*json)
+        return nc_fail(ctx, NC_ERR_NOMEM, "darts: out of memory");
+    if (out)
+        *(nc_darts_result *)out = r;
+    return NC_OK;
+}
+
+static void darts_progress(const void *job, int64_t *done, int64_t *total)
+{
+    const session *s = job;
+    const nc_darts_cfg *c = &s->job.darts;
+    *done = s->units;
+    *total = nc_darts_epochs_total(c) + (c->pt_epochs >= 0 ? E : 0);
+}
+
+static void darts_identity(const void *job, uint64_t *seed, int *threads)
+{
+    const session *s = job;
+    *seed = s->job.darts.seed;
+    *threads = s->job.threads;
+}
+
+static void darts_close(void *job)
+{
+    session_free(job);
+}
+
+const nc_job_vt nc_darts_job_vt = {
+    .kind = "darts", .open = darts_open, .restore = darts_restore,
+    .step = darts_step, .pack = darts_pack, .result = darts_result,
+    .after = darts_after, .progress = darts_progress,
+    .identity = darts_identity, .close = darts_close,
+};

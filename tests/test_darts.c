@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/jobs.h"
+#include "store/store.h"
+#include "store/trials.h"
 #include "supernet/darts.h"
 #include "store/store.h"
 #include "tests/util/testutil.h"
@@ -399,15 +402,25 @@ START_TEST(test_resume)
     stopper s = { 0, 1 };
     nc_darts_progress p = { .epoch = stop_epoch, .decision = stop_decision,
                             .ud = &s };
-    ck_assert_int_eq(nc_darts_start(&ctx, db, &j, &p, &run, &got), NC_ERR_STATE);
+    ck_assert_int_eq(nc_darts_start(&ctx, db, &j, &p, &run, &got),
+                     NC_ERR_STOPPED);
     nc_test_expect_msg(&ctx, "stopped");
     static const int stops[] = { 5, 8 };
     for (int i = 0; i < 2; i++) {
         /* The resumed session counts its own units from 0. */
         int before = i == 0 ? 1 : 5;
         s = (stopper){ 0, stops[i] - before };
-        ck_assert_int_eq(nc_darts_resume(&ctx, db, run, &p, &got), NC_ERR_STATE);
+        ck_assert_int_eq(nc_darts_resume(&ctx, db, run, &p, &got),
+                         NC_ERR_STOPPED);
         nc_test_expect_msg(&ctx, i == 0 ? "decision 2" : "epoch 5");
+        /* Stopping is not failing: the run stays running, with no owner. */
+        nc_run_info info;
+        ck_assert(nc_store_run_get(&ctx, db, run, &info) == NC_OK);
+        ck_assert_str_eq(info.status, "running");
+        ck_assert_str_eq(info.owner, "");
+        ck_assert_int_eq(info.units_done, stops[i]);
+        ck_assert_int_eq(info.units_total, 2 + 6 + 6);
+        nc_run_info_clear(&info);
     }
     ck_assert_msg(nc_darts_resume(&ctx, db, run, NULL, &got) == NC_OK, "%s",
                   ctx.msg);

@@ -9,6 +9,7 @@
  * the same trials; one stopped between trials and continued does too; and
  * the sandwich rule and the mbv supernet run through the same path.
  */
+#include "run/jobs.h"
 #include "campaign/campaign.h"
 #include "store/trials.h"
 #include "tests/util/testutil.h"

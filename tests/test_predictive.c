@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run/jobs.h"
+#include "store/store.h"
+#include "store/trials.h"
 #include "predictors/predictor.h"
 #include "campaign/campaign.h"
 #include "search/strategy.h"

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run/jobs.h"
+#include "store/store.h"
+#include "store/trials.h"
 #include "core/net.h"
 #include "predictors/proxy.h"
 #include "campaign/campaign.h"

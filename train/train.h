@@ -12,6 +12,7 @@
  *     cfg.model = "cnn";
  *     int64_t run;
  *     nc_train_result res;
+ *     // run/jobs.h:
  *     if (nc_train_start(ctx, db, &cfg, NULL, &run, &res)) ...   // new run
  *     if (nc_train_resume(ctx, db, run, NULL, &res)) ...          // after a kill
  */
@@ -21,7 +22,7 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
-#include "store/store.h"
+#include "run/run.h"
 
 enum { NC_NAME_MAX = 64, NC_PATH_MAX = 1024, NC_ARCH_MAX = 512 };
 
@@ -66,6 +67,11 @@ nc_status nc_train_cfg_validate(nc_ctx *ctx, const nc_train_cfg *cfg);
 char *nc_train_cfg_to_json(const nc_train_cfg *cfg);
 nc_status nc_train_cfg_from_json(nc_ctx *ctx, const char *json, nc_train_cfg *cfg);
 
+/* The field table behind the functions above (core/cfgtab.h): every field's
+ * JSON key, default, range and, for `nasc train`, option and help line. */
+struct nc_cfg_table;
+const struct nc_cfg_table *nc_train_cfg_table(void);
+
 typedef struct nc_train_result {
     int64_t run;
     int epochs_done;
@@ -89,23 +95,16 @@ typedef struct nc_train_progress {
     void *ud;
 } nc_train_progress;
 
-/* Creates a run for cfg in db and trains it to the end; on success *res holds
- * the final test metrics (also stored as the run's result JSON) and *run
- * (may be NULL) the run id — set as soon as the run exists, so a caller can
- * report it even if training fails. */
-nc_status nc_train_start(nc_ctx *ctx, nc_store *db, const nc_train_cfg *cfg,
-                         const nc_train_progress *prog, int64_t *run,
-                         nc_train_result *res);
+/* The job of kind "train" (run/run.h): one unit per epoch, its checkpoint
+ * the unit's state. Runs start, resume and evaluate through run/jobs.h
+ * (nc_train_start, nc_train_resume, nc_train_eval). */
+extern const nc_job_vt nc_train_job;
 
-/* Continues run `run` from its last checkpoint (or from the start if it has
- * none) to the end. NC_ERR_STATE if the run is already done. */
-nc_status nc_train_resume(nc_ctx *ctx, nc_store *db, int64_t run,
-                          const nc_train_progress *prog, nc_train_result *res);
-
-/* Evaluates the newest checkpoint of a run on the test split (or the
- * validation split if valid is 1 and the run has one). NC_ERR_STATE if no
- * epoch of the run has finished yet. */
-nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
-                        double *accuracy, double *loss);
+/* Evaluates a restored training job (nc_run_load of a "train" run) on the
+ * test split, or the validation split when valid is 1. NC_ERR_STATE when no
+ * epoch has finished, NC_ERR_INVAL when valid is asked of a run without
+ * a validation split. */
+nc_status nc_train_job_evaluate(nc_ctx *ctx, void *job, int valid,
+                                double *accuracy, double *loss);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 
+#include "run/run.h"
 #include "core/net.h"
 #include "core/optim.h"
 #include "data/dataset.h"
@@ -25,6 +26,10 @@ typedef struct trainer {
     int32_t *y;
     uint32_t *perm;
     int64_t steps_per_epoch;
+    const nc_train_progress *prog;
+    int done;                  /* epochs done */
+    int64_t step;              /* optimizer steps done */
+    nc_epoch_metrics last;     /* of the last epoch unit */
 } trainer;
 
 static double now_seconds(void)
@@ -36,6 +41,8 @@ static double now_seconds(void)
 
 static void trainer_free(trainer *t)
 {
+    if (!t)
+        return;
     nc_dataset_free(t->train);
     nc_dataset_free(t->valid);
     nc_dataset_free(t->test);
@@ -44,6 +51,7 @@ static void trainer_free(trainer *t)
     free(t->x);
     free(t->y);
     free(t->perm);
+    free(t);
 }
 
 static nc_status trainer_data(nc_ctx *ctx, trainer *t)
@@ -62,7 +70,6 @@ static nc_status trainer_data(nc_ctx *ctx, trainer *t)
 
 static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
 {
-    memset(t, 0, sizeof *t);
     t->cfg = *cfg;
     nc_status st = nc_train_cfg_validate(ctx, cfg);
     if (st || (st = trainer_data(ctx, t)))
@@ -200,176 +207,133 @@ char *nc_train_result_to_json(const nc_train_result *r)
     return s;
 }
 
-/* Trains from epoch `done` + 1 to the end, committing an epoch row and a
- * checkpoint after each epoch, then stores the final result. */
-static nc_status trainer_loop(nc_ctx *ctx, nc_store *db, int64_t run, trainer *t,
-                              int done, int64_t step, const nc_train_progress *prog,
-                              nc_train_result *res)
-{
-    nc_ctx_apply_threads(ctx);
-    nc_status st = NC_OK;
-    for (int e = done + 1; e <= t->cfg.epochs; e++) {
-        nc_epoch_metrics m;
-        memset(&m, 0, sizeof m);
-        if ((st = trainer_epoch(ctx, t, e, &step, prog, &m)))
-            return st;
-        void *blob;
-        size_t len;
-        if ((st = nc_ckpt_pack(ctx, t->net, t->opt, e, step, &blob, &len)))
-            return st;
-        st = nc_store_epoch_commit(ctx, db, run, &m, blob, len);
-        free(blob);
-        if (st)
-            return st;
-    }
-    memset(res, 0, sizeof *res);
-    res->run = run;
-    res->epochs_done = t->cfg.epochs;
-    if ((st = trainer_evaluate(ctx, t, t->test, &res->test_loss, &res->test_accuracy)))
-        return st;
-    nc_net_weights_sha256(t->net, res->weights_sha256);
-    nc_run_info info;
-    if ((st = nc_store_run_get(ctx, db, run, &info)))
-        return st;
-    res->train_seconds = info.train_seconds;
-    nc_run_info_clear(&info);
-    char *js = nc_train_result_to_json(res);
-    if (!js)
-        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    st = nc_store_run_finish(ctx, db, run, "done", js);
-    free(js);
-    return st;
-}
+/* ---- the job (run/run.h) ------------------------------------------------ */
 
-static void mark_failed(nc_store *db, int64_t run, nc_status st)
+static nc_status train_open(nc_ctx *ctx, const char *json, const void *hooks,
+                            void **job)
 {
-    /* A numeric failure is final; I/O or memory trouble may pass, so those
-     * runs stay "running" and can be resumed. */
-    if (st == NC_ERR_NUMERIC) {
-        nc_ctx quiet;
-        nc_ctx_init(&quiet);
-        nc_store_run_finish(&quiet, db, run, "failed", NULL);
-    }
-}
-
-nc_status nc_train_start(nc_ctx *ctx, nc_store *db, const nc_train_cfg *cfg,
-                         const nc_train_progress *prog, int64_t *run_out,
-                         nc_train_result *res)
-{
-    trainer t;
-    nc_status st = trainer_setup(ctx, &t, cfg);
-    if (st) {
-        trainer_free(&t);
-        return st;
-    }
-    char *js = nc_train_cfg_to_json(cfg);
-    if (!js) {
-        trainer_free(&t);
-        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    }
-    nc_run_info info = { .kind = "train", .config_json = js,
-                         .code_version = NC_VERSION, .seed = cfg->seed,
-                         .threads = cfg->threads };
-    int64_t run;
-    st = nc_store_run_create(ctx, db, &info, &run);
-    free(js);
-    if (!st) {
-        if (run_out)
-            *run_out = run;
-        st = trainer_loop(ctx, db, run, &t, 0, 0, prog, res);
-        if (st)
-            mark_failed(db, run, st);
-    }
-    trainer_free(&t);
-    return st;
-}
-
-/* Loads a run's configuration and rebuilds its trainer, restoring the newest
- * checkpoint if there is one. */
-static nc_status trainer_restore(nc_ctx *ctx, nc_store *db, int64_t run,
-                                 trainer *t, int *done, int64_t *step,
-                                 int refuse_done)
-{
-    nc_run_info info;
-    memset(t, 0, sizeof *t);
-    nc_status st = nc_store_run_get(ctx, db, run, &info);
-    if (st)
-        return st;
-    if (strcmp(info.kind, "train") != 0) {
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is a '%s' run, not a training "
-                     "run", (long long)run, info.kind);
-    } else if (refuse_done && strcmp(info.status, "done") == 0) {
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld is already done; nothing to "
-                     "resume (see: nasc show %lld)", (long long)run, (long long)run);
-    } else if (refuse_done && strcmp(info.status, "failed") == 0) {
-        /* Training is deterministic: a diverged run would diverge again. */
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld failed (training diverged); "
-                     "resuming would repeat it — start a new run with other "
-                     "settings", (long long)run);
-    }
+    *job = NULL;
     nc_train_cfg cfg;
-    if (!st) {
-        st = nc_train_cfg_from_json(ctx, info.config_json, &cfg);
-        if (st)
-            nc_ctx_prefix(ctx, "run %lld", (long long)run);
-    }
-    nc_run_info_clear(&info);
+    nc_status st = nc_train_cfg_from_json(ctx, json, &cfg);
     if (st)
         return st;
-    if ((st = trainer_setup(ctx, t, &cfg)))
+    trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return nc_fail(ctx, NC_ERR_NOMEM, "training: out of memory");
+    if ((st = trainer_setup(ctx, t, &cfg))) {
+        trainer_free(t);
         return st;
-    *done = 0;
-    *step = 0;
+    }
+    t->prog = hooks;
+    *job = t;
+    return NC_OK;
+}
+
+static nc_status train_restore(nc_ctx *ctx, void *job, nc_run *run)
+{
+    trainer *t = job;
     void *blob;
     size_t len;
-    int epoch;
-    st = nc_store_ckpt_latest(ctx, db, run, &blob, &len, &epoch);
+    nc_status st = nc_run_ckpt(ctx, run, &blob, &len, NULL);
     if (st == NC_ERR_NOTFOUND) {
         nc_ctx_clear(ctx);
         return NC_OK;
     }
     if (st)
         return st;
-    st = nc_ckpt_unpack(ctx, blob, len, t->net, t->opt, done, step);
+    st = nc_ckpt_unpack(ctx, blob, len, t->net, t->opt, &t->done, &t->step);
     free(blob);
     if (st)
-        nc_ctx_prefix(ctx, "run %lld", (long long)run);
+        nc_ctx_prefix(ctx, "run %lld", (long long)nc_run_id(run));
     return st;
 }
 
-nc_status nc_train_resume(nc_ctx *ctx, nc_store *db, int64_t run,
-                          const nc_train_progress *prog, nc_train_result *res)
+static nc_status train_step(nc_ctx *ctx, void *job, nc_run *run, nc_unit *u,
+                            nc_step *what)
 {
-    trainer t;
-    int done;
-    int64_t step;
-    nc_status st = trainer_restore(ctx, db, run, &t, &done, &step, 1);
-    if (!st) {
-        st = trainer_loop(ctx, db, run, &t, done, step, prog, res);
-        if (st)
-            mark_failed(db, run, st);
+    (void)run;
+    trainer *t = job;
+    if (t->done >= t->cfg.epochs) {
+        *what = NC_STEP_DONE;
+        return NC_OK;
     }
-    trainer_free(&t);
-    return st;
+    memset(&t->last, 0, sizeof t->last);
+    nc_status st = trainer_epoch(ctx, t, t->done + 1, &t->step, t->prog,
+                                 &t->last);
+    if (st)
+        return st;
+    t->done++;
+    u->epoch = &t->last;
+    *what = NC_STEP_UNIT;
+    return NC_OK;
 }
 
-nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
-                        double *accuracy, double *loss)
+static nc_status train_pack(nc_ctx *ctx, void *job, void **blob, size_t *len)
 {
-    trainer t;
-    int done;
-    int64_t step;
-    nc_status st = trainer_restore(ctx, db, run, &t, &done, &step, 0);
-    if (!st && done == 0)
-        st = nc_fail(ctx, NC_ERR_STATE, "run %lld has no checkpoint yet "
-                     "(no epoch finished); resume it first", (long long)run);
-    if (!st && valid && !t.valid)
-        st = nc_fail(ctx, NC_ERR_INVAL, "run %lld has no validation split",
-                     (long long)run);
-    if (!st) {
-        nc_ctx_apply_threads(ctx);
-        st = trainer_evaluate(ctx, &t, valid ? t.valid : t.test, loss, accuracy);
-    }
-    trainer_free(&t);
-    return st;
+    trainer *t = job;
+    return nc_ckpt_pack(ctx, t->net, t->opt, t->done, t->step, blob, len);
+}
+
+static nc_status train_result(nc_ctx *ctx, void *job, nc_run *run, void *out,
+                              char **json)
+{
+    trainer *t = job;
+    nc_train_result r;
+    memset(&r, 0, sizeof r);
+    r.run = nc_run_id(run);
+    r.epochs_done = t->cfg.epochs;
+    nc_status st = trainer_evaluate(ctx, t, t->test, &r.test_loss,
+                                    &r.test_accuracy);
+    if (st)
+        return st;
+    nc_net_weights_sha256(t->net, r.weights_sha256);
+    nc_run_info info;
+    if ((st = nc_run_info_get(ctx, run, &info)))
+        return st;
+    r.train_seconds = info.train_seconds;
+    nc_run_info_clear(&info);
+    if (!(*json = nc_train_result_to_json(&r)))
+        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
+    if (out)
+        *(nc_train_result *)out = r;
+    return NC_OK;
+}
+
+static void train_progress(const void *job, int64_t *done, int64_t *total)
+{
+    const trainer *t = job;
+    *done = t->done;
+    *total = t->cfg.epochs;
+}
+
+static void train_identity(const void *job, uint64_t *seed, int *threads)
+{
+    const trainer *t = job;
+    *seed = t->cfg.seed;
+    *threads = t->cfg.threads;
+}
+
+static void train_close(void *job)
+{
+    trainer_free(job);
+}
+
+const nc_job_vt nc_train_job = {
+    .kind = "train", .open = train_open, .restore = train_restore,
+    .step = train_step, .pack = train_pack, .result = train_result,
+    .progress = train_progress, .identity = train_identity,
+    .close = train_close,
+};
+
+nc_status nc_train_job_evaluate(nc_ctx *ctx, void *job, int valid,
+                                double *accuracy, double *loss)
+{
+    trainer *t = job;
+    if (t->done == 0)
+        return nc_fail(ctx, NC_ERR_STATE, "no checkpoint yet (no epoch "
+                       "finished); resume it first");
+    if (valid && !t->valid)
+        return nc_fail(ctx, NC_ERR_INVAL, "no validation split");
+    return trainer_evaluate(ctx, t, valid ? t->valid : t->test, loss,
+                            accuracy);
 }

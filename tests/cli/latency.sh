@@ -76,6 +76,6 @@ import csv, sys
 a = list(csv.DictReader(open(sys.argv[1])))
 assert len(a) == 2 and all(float(r["latency"]) > 0 for r in a), a
 PY
-expect 0 show 2 --db ex.db --json
-grep -q '"campaign"' out || fail "trial 0's training run does not name its campaign"
+"$PY" -c 'import sqlite3; r = sqlite3.connect("ex.db").execute("SELECT parent, tag FROM runs WHERE id = 2").fetchone(); assert r == (1, "trial 0"), r' ||
+    fail "trial 0's training run is not the campaign's child 'trial 0'"
 finish

@@ -145,7 +145,7 @@ svg_check one.svg '{"title": "run 2: evolution search on nb201",
     fail "one-objective campaign chart"
 # The text report is unchanged by --svg; without RUN the newest campaign.
 expect 0 report --db s.db --top 3
-out_has "run 2: search on nb201, done: 80/80 trials"
+out_has "run 2: search on nb201, done: 80/80 architectures"
 out_has "top 3 by accuracy"
 
 finish

@@ -21,7 +21,10 @@ json.dump(c, open("big.json", "w"), indent=1)
 PY
 
 expect 0 search --config example.json --db ex.db --json
-[ "$(json_get trials out)" = 150 ] || fail "example: $(cat out)"
+[ "$(json_get unique out)" = 150 ] || fail "example: $(cat out)"
+# Evolution proposes some architectures twice; those are answered from the
+# cache, stored as trials that spend no budget.
+[ "$(json_get trials out)" -ge 150 ] || fail "example: $(cat out)"
 expect 0 status --db ex.db --json
 [ "$(json_get status out)" = done ] || fail "status: $(cat out)"
 expect 0 report 1 --db ex.db --top 5 --pareto
@@ -31,7 +34,7 @@ expect 0 report 1 --db ex.db --svg plot.svg --top 0
 "$PY" -c 'import xml.etree.ElementTree as E, sys; r = E.parse("plot.svg").getroot(); sys.exit(0 if sum(1 for e in r.iter() if e.tag.endswith("circle")) >= 150 else 1)' ||
     fail "plot.svg is not an SVG with a dot per trial"
 expect 5 resume 1 --db ex.db
-err_has "campaign 1 is already done"
+err_has "run 1 is already done"
 
 # The reference: the uninterrupted campaign, timed for the kill points.
 START=$(date +%s.%N)
@@ -41,7 +44,7 @@ SPAN=$(awk -v a="$START" -v b="$END" 'BEGIN { printf "%.3f", b - a }')
 expect 0 report --db ref.db --csv ref.csv --top 0
 # Every column but the last (seconds, the only timing column).
 sed 's/,[^,]*$//' ref.csv >ref.cut
-[ "$(wc -l <ref.cut)" -eq 3001 ] || fail "reference has $(wc -l <ref.cut) lines"
+[ "$(wc -l <ref.cut)" -gt 3000 ] || fail "reference has $(wc -l <ref.cut) lines"
 
 MID=0
 for k in 1 2 3 4 5 6 7 8 9 10; do
@@ -57,8 +60,8 @@ for k in 1 2 3 4 5 6 7 8 9 10; do
         # Killed before the run existed: nothing to resume.
         expect 0 search --config big.json --db "$db" --quiet
     else
-        n=$(json_get trials st)
-        echo "    kill $k after ${d}s: $n trials stored" >&2
+        n=$(json_get unique st)
+        echo "    kill $k after ${d}s: $n architectures stored" >&2
         [ "$n" -gt 0 ] && [ "$n" -lt 3000 ] && MID=$((MID + 1))
         rc=0
         "$NC_BIN" resume 1 --db "$db" --quiet >/dev/null 2>err </dev/null ||
