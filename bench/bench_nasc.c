@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pool.h"
 #include "core/net.h"
 #include "core/optim.h"
 #include "models/models.h"
@@ -76,9 +77,9 @@ int main(int argc, char **argv)
         return usage();
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    ctx.threads = threads;
-    nc_ctx_apply_threads(&ctx);
+    nc_blas_serial();
     nc_model_opts mo = nc_model_defaults();
+    mo.threads = threads;
     int is_nb201 = !strcmp(model, "nb201");
     if (is_nb201)
         mo.in = (nc_shape){ 3, 32, 32 };

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "supernet/darts.h"
 #include "bench/util/seed_offset.h"
 
@@ -86,8 +87,7 @@ int main(int argc, char **argv)
     c.seed += off;
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    ctx.threads = threads;
-    nc_ctx_apply_threads(&ctx);
+    nc_blas_serial();
     nc_dataset *tr = NULL, *va = NULL, *te = NULL;
     if (nc_dataset_prepare(&ctx, "fashion-mnist", dir, n_valid, c.seed, &tr, &va,
                            &te)) {
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     nc_darts_progress prog = { .epoch = on_epoch };
     nc_darts_result r;
-    nc_status st = nc_darts_run(&ctx, &c, tr, va, &prog, &r);
+    nc_status st = nc_darts_run(&ctx, &c, threads, tr, va, &prog, &r);
     if (st) {
         fprintf(stderr, "darts_fmnist: %s\n", ctx.msg);
         return 1;

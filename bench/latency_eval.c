@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/pool.h"
 #include "campaign/latency.h"
 #include "supernet/spaces.h"
 #include "bench/util/seed_offset.h"
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
     }
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_ctx_apply_threads(&ctx);
+    nc_blas_serial();
     const nc_space *sp = nc_space_mbv();
     nc_shape in = { 1, 28, 28 };
     nc_latency_table *t;

@@ -47,6 +47,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pool.h"
 #include "predictors/predictor.h"
 #include "predictors/rank.h"
 #include "campaign/table.h"
@@ -461,7 +462,7 @@ int main(int argc, char **argv)
     }
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_ctx_apply_threads(&ctx);
+    nc_blas_serial();
     const nc_space *sp = nc_space_nb201();
     nc_table *t;
     if (nc_table_load(&ctx, path, "cifar10_valid", NULL, sp, &t)) {

@@ -259,9 +259,8 @@ static nc_status inh_open(nc_ctx *ctx, nc_run *run,
         h->train->n = su->train_samples;
     if (su->eval_samples > 0 && su->eval_samples < h->valid->n)
         h->valid->n = su->eval_samples;
-    ctx->threads = cfg->threads;
-    nc_ctx_apply_threads(ctx);
     nc_supernet_opts o = nc_supernet_defaults();
+    o.threads = cfg->threads;
     o.in = (nc_shape){ h->train->c, h->train->h, h->train->w };
     o.n_classes = h->train->n_classes;
     o.n_max = cfg->supernet_train.batch;

@@ -129,14 +129,12 @@ static nc_status measure(nc_ctx *ctx, const nc_campaign_cfg *cfg,
     nc_shape in;
     int classes;
     nc_dataset_facts(cfg->dataset, &in, &classes);
-    int threads = ctx->threads;
     nc_status st = nc_latency_table_build(ctx, sp, in, classes, 1, cfg->threads,
                                           BUILD_REPEATS, 0, cfg->seed, out);
     if (!st)
         st = nc_latency_table_calibrate(ctx, *out, sp, in, classes,
                                         BUILD_REPEATS, CALIB_ARCHS,
                                         nc_eval_trial_seed(cfg->seed, -1));
-    ctx->threads = threads;
     if (st) {
         nc_latency_table_free(*out);
         *out = NULL;

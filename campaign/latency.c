@@ -34,7 +34,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Finalizes net (output node y) with ctx->threads = threads, then times
+/* Finalizes net (output node y) to run on `threads` threads, then times
  * `repeats` eval forward passes of `batch` samples; frees the net. */
 static nc_status time_net(nc_ctx *ctx, nc_net *net, int y, int batch,
                           int threads, int repeats, double *median_ms)
@@ -46,10 +46,8 @@ static nc_status time_net(nc_ctx *ctx, nc_net *net, int y, int batch,
         st = ctx->status ? ctx->status : NC_ERR_INVAL;
         goto out;
     }
-    int saved = ctx->threads;
-    ctx->threads = threads;
+    nc_net_set_threads(net, threads);
     st = nc_net_finalize(ctx, net, y, batch);
-    ctx->threads = saved;
     if (st || (st = nc_net_init_params(net, 1)))
         goto out;
     size_t n = nc_shape_size(nc_net_input_shape(net)) * (size_t)batch;

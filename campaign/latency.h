@@ -73,8 +73,7 @@ typedef struct nc_latency_table {
 } nc_latency_table;
 
 /* Builds sp's net of *a for per-sample input `in` and n_classes, finalizes
- * it for batches of `batch` on `threads` threads (ctx->threads is set for the
- * finalize and restored), initializes parameters, runs a few warm-up passes,
+ * it for batches of `batch` on `threads` threads, initializes parameters, runs a few warm-up passes,
  * then times `repeats` eval-mode forward passes of `batch` samples with
  * CLOCK_MONOTONIC and stores their median in *median_ms. Errors: NC_ERR_INVAL
  * (no builder, batch/threads/repeats < 1), build/finalize errors,

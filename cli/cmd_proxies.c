@@ -715,7 +715,7 @@ int nc_cli_proxies(int argc, char **argv)
     nc_shape in = nb201 ? (nc_shape){ 3, 32, 32 } : (nc_shape){ 1, 28, 28 };
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    nc_ctx_apply_threads(&ctx);
+    nc_blas_serial();
     work w = { .o = &o, .p = &p, .sp = sp };
     nc_arch *archs = NULL;
     FILE *f = NULL;

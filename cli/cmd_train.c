@@ -303,7 +303,6 @@ int nc_cli_train(int argc, char **argv)
         name_option(&ctx);
         return nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK);
     }
-    ctx.threads = o.cfg.threads;
 
     /* A run log this command creates and then fails to use (bad data
      * directory, corrupt data) is removed again: no stray empty files. */

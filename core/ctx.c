@@ -3,12 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <cblas.h>
 
 void nc_ctx_init(nc_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
-    ctx->threads = 1;
 }
 
 nc_status nc_fail(nc_ctx *ctx, nc_status st, const char *fmt, ...)
@@ -61,13 +59,4 @@ const char *nc_status_name(nc_status st)
     if ((unsigned)st < sizeof names / sizeof names[0])
         return names[st];
     return "unknown";
-}
-
-void nc_ctx_apply_threads(const nc_ctx *ctx)
-{
-    /* nasc parallelizes with its own pool (core/pool.h) and splits GEMMs
-     * itself; OpenBLAS threads spinning beside the pool's would fight it
-     * for the same cores. */
-    (void)ctx;
-    openblas_set_num_threads(1);
 }

@@ -38,7 +38,6 @@ enum { NC_MSG_MAX = 512 };
 typedef struct nc_ctx {
     nc_status status;       /* last failure, NC_OK if none */
     char msg[NC_MSG_MAX];   /* message of the last failure */
-    int threads;            /* threads for BLAS and nasc's own kernels (>= 1) */
     int verbose;            /* 0 quiet, 1 progress */
 } nc_ctx;
 
@@ -61,8 +60,5 @@ void nc_ctx_clear(nc_ctx *ctx);
 /* A short stable name for a status ("io", "format", ...). */
 const char *nc_status_name(nc_status st);
 
-/* Puts OpenBLAS in the mode nasc needs (single-threaded: nasc's own pool
- * runs the threads, see core/pool.h). Call before heavy work. */
-void nc_ctx_apply_threads(const nc_ctx *ctx);
 
 #endif

@@ -111,6 +111,11 @@ nc_net *nc_net_new(void)
     return net;
 }
 
+void nc_net_set_threads(nc_net *net, int threads)
+{
+    net->threads = threads > 1 ? threads : 1;
+}
+
 void nc_net_free(nc_net *net)
 {
     if (!net)
@@ -406,7 +411,7 @@ nc_status nc_net_finalize_in(nc_ctx *ctx, nc_net *net, int output, int n_max,
     net->ns = ns;
     net->n_work = nwork;
     net->n_arena = narena;
-    net->threads = ctx && ctx->threads > 1 ? ctx->threads : 1;
+    nc_blas_serial();
     if (net->threads > 1) {
         net->pool = nc_pool_new(net->threads);
         if (!net->pool)

@@ -61,10 +61,14 @@ int nc_net_identity(nc_ctx *ctx, nc_net *net, int in);
  * node's state: mask[n_in] then a hard flag (nc_net_node gives s_off). */
 int nc_net_mix(nc_ctx *ctx, nc_net *net, int n_in, const int *in, int alpha);
 
+/* The threads the net runs its kernels on (its own pool; results are
+ * bit-identical for a given thread count): set once, before
+ * nc_net_finalize; 1 when never set. Values < 1 are taken as 1. */
+void nc_net_set_threads(nc_net *net, int threads);
+
 /* Ends building: `output` is the logits node (shape (F,1,1)); a loss node is
  * appended; buffers are allocated for batches of up to n_max. The net runs
- * its kernels on ctx->threads threads from then on (its own pool; results
- * are bit-identical for a given thread count). Parameters are zero until
+ * its kernels on the threads set with nc_net_set_threads from then on. Parameters are zero until
  * nc_net_init_params. Errors: NC_ERR_INVAL (bad graph), NC_ERR_NOMEM. */
 nc_status nc_net_finalize(nc_ctx *ctx, nc_net *net, int output, int n_max);
 

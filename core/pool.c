@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <cblas.h>
 
 enum {
     NC_POOL_MAX = 64,
@@ -169,4 +170,9 @@ void nc_pool_run(nc_pool *p, int n_tasks, nc_pool_fn fn, void *arg)
     pthread_mutex_unlock(&p->mu);
     pool_do(p, 0);
     pool_wait(p, job_finished, 0, &p->done, &p->caller_sleeps);
+}
+
+void nc_blas_serial(void)
+{
+    openblas_set_num_threads(1);
 }

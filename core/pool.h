@@ -33,4 +33,10 @@ int nc_pool_threads(const nc_pool *p);
  * all are done. Not reentrant: a task must not call nc_pool_run. */
 void nc_pool_run(nc_pool *p, int n_tasks, nc_pool_fn fn, void *arg);
 
+/* Makes OpenBLAS run on the calling thread only: nasc spreads work over its
+ * own pools, and OpenBLAS threads spinning beside them would fight them for
+ * the same cores. Idempotent; nc_net_finalize and the predictors call it,
+ * and a program calls it once at start for any other BLAS use. */
+void nc_blas_serial(void);
+
 #endif

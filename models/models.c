@@ -8,7 +8,7 @@
 nc_model_opts nc_model_defaults(void)
 {
     nc_model_opts o = { .in = { 1, 28, 28 }, .n_classes = 10, .nb201_c = 16,
-                        .nb201_n = 5 };
+                        .nb201_n = 5, .threads = 1 };
     return o;
 }
 
@@ -118,6 +118,8 @@ nc_status nc_model_build(nc_ctx *ctx, const char *name, const char *arch,
         y = build_mlp(ctx, net, x, o->n_classes);
     else
         y = build_cnn(ctx, net, x, o->n_classes);
+    if (y >= 0)
+        nc_net_set_threads(net, o->threads);
     nc_status st = y < 0 ? (ctx->status ? ctx->status : NC_ERR_INVAL)
                          : nc_net_finalize(ctx, net, y, n_max);
     if (st) {

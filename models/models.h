@@ -31,6 +31,7 @@ typedef struct nc_model_opts {
     int n_classes;
     int nb201_c;       /* nb201: first-stage channels (default 16) */
     int nb201_n;       /* nb201: cells per stage (default 5) */
+    int threads;       /* the net's threads (nc_net_set_threads; default 1) */
 } nc_model_opts;
 
 nc_model_opts nc_model_defaults(void);

@@ -376,7 +376,7 @@ void nc_darts_free(nc_darts *d)
     free(d);
 }
 
-nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg,
+nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg, int threads,
                        const nc_dataset *train, const nc_dataset *valid,
                        nc_darts **out)
 {
@@ -402,6 +402,7 @@ nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg,
     o.nb201_n = cfg->nb201_n;
     o.nb201_affine = 0;
     o.nb201_alpha = 1;
+    o.threads = threads;
     if ((st = nc_supernet_new(ctx, nc_space_nb201(), &o, &r->sn))) {
         nc_darts_free(r);
         return st;
@@ -533,7 +534,7 @@ void nc_darts_result_of(nc_darts *d, nc_darts_result *res)
     res->weights_sha256[64] = '\0';
 }
 
-nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg,
+nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg, int threads,
                        const nc_dataset *train, const nc_dataset *valid,
                        const nc_darts_progress *prog, nc_darts_result *res)
 {
@@ -541,7 +542,7 @@ nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg,
     for (int i = 0; i < A; i++)
         res->pt_drop[i] = NAN;
     nc_darts *d;
-    nc_status st = nc_darts_new(ctx, cfg, train, valid, &d);
+    nc_status st = nc_darts_new(ctx, cfg, threads, train, valid, &d);
     while (!st) {
         nc_darts_event ev;
         if ((st = nc_darts_next(ctx, d, prog, &ev)) || ev.unit == NC_DARTS_DONE)

@@ -17,7 +17,7 @@
  *
  *     nc_darts_cfg c = nc_darts_defaults();
  *     nc_darts_result r;
- *     if (nc_darts_run(ctx, &c, train, valid, NULL, &r)) ...ctx->msg...
+ *     if (nc_darts_run(ctx, &c, 2, train, valid, NULL, &r)) ...ctx->msg...
  *     char s[NC_NB201_STR_MAX];
  *     nc_nb201_format(&r.pt, s, sizeof s);
  */
@@ -94,10 +94,10 @@ nc_status nc_darts_cfg_validate(nc_ctx *ctx, const nc_darts_cfg *c);
 
 /* Runs DARTS (and DARTS-PT unless pt_epochs < 0) with weights trained on
  * `train` and alpha on `valid` (both normalized, same shape; the nets run on
- * ctx->threads threads). Deterministic for a given seed and thread count.
+ * `threads` threads). Deterministic for a given seed and thread count.
  * Errors: cfg ranges, supernet construction, NC_ERR_NUMERIC if the loss
  * diverges, NC_ERR_STATE if progress asked to stop. */
-nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg,
+nc_status nc_darts_run(nc_ctx *ctx, const nc_darts_cfg *cfg, int threads,
                        const nc_dataset *train, const nc_dataset *valid,
                        const nc_darts_progress *prog, nc_darts_result *res);
 
@@ -128,7 +128,7 @@ typedef struct nc_darts_event {
 /* A run at its start (supernet built and initialized from cfg->seed). The
  * data sets are borrowed and must outlive it. Errors as nc_darts_run's
  * before training. *out is the caller's: nc_darts_free. */
-nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg,
+nc_status nc_darts_new(nc_ctx *ctx, const nc_darts_cfg *cfg, int threads,
                        const nc_dataset *train, const nc_dataset *valid,
                        nc_darts **out);
 /* Frees a run; accepts NULL. */

@@ -143,9 +143,8 @@ static nc_status session_setup(nc_ctx *ctx, session *s, const nc_darts_job *j)
     /* A prefix of the seeded split is a random subset. */
     if (j->train_samples > 0 && j->train_samples < s->train->n)
         s->train->n = j->train_samples;
-    ctx->threads = j->threads;
-    nc_ctx_apply_threads(ctx);
-    return nc_darts_new(ctx, &j->darts, s->train, s->valid, &s->d);
+    return nc_darts_new(ctx, &j->darts, j->threads, s->train, s->valid,
+                        &s->d);
 }
 
 static nc_status darts_open(nc_ctx *ctx, const char *json, const void *hooks,

@@ -327,6 +327,7 @@ static nc_status entry_build(nc_ctx *ctx, nc_supernet *sn, const nc_arch *a,
     int y = sn->sp->build(sn->sp, ctx, e->net,
                           nc_net_input(ctx, e->net, sn->o.in), a,
                           sn->o.n_classes);
+    nc_net_set_threads(e->net, sn->o.threads);
     nc_status st = y < 0 ? (ctx->status ? ctx->status : NC_ERR_INVAL)
                          : nc_net_finalize_in(ctx, e->net, y, sn->o.n_max,
                                               m->arena);

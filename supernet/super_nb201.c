@@ -212,6 +212,7 @@ nc_status nc_supernet_nb201_init(nc_ctx *ctx, nc_supernet *sn)
     int y = nc_nb201_build_skeleton(ctx, im->net, x, sn->o.nb201_c,
                                     sn->o.nb201_n, sn->o.n_classes,
                                     add_mix_cell, im);
+    nc_net_set_threads(im->net, sn->o.threads);
     nc_status st = nc_net_finalize(ctx, im->net, y, sn->o.n_max);
     if (st) {
         nc_ctx_prefix(ctx, "nb201 supernet");

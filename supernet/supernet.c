@@ -19,6 +19,7 @@ nc_supernet_opts nc_supernet_defaults(void)
         .nb201_n = 5,
         .nb201_affine = 1,
         .nb201_alpha = 0,
+        .threads = 1,
     };
     return o;
 }

@@ -62,6 +62,7 @@ typedef struct nc_supernet_opts {
                              (NB201 trains with 1; DARTS searches with 0) */
     int nb201_alpha;      /* nb201: 1 to give every edge DARTS architecture
                              weights (parameters of the mix nodes) */
+    int threads;          /* threads of its nets (nc_net_set_threads; 1) */
 } nc_supernet_opts;
 
 /* 1x28x28 inputs, 10 classes, batch 128, nb201 C=16 N=5 affine, no α. */

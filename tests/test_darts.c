@@ -165,9 +165,9 @@ START_TEST(test_run)
     for (int order = 1; order <= 2; order++) {
         nc_darts_cfg c = tiny_cfg(order);
         nc_darts_result a, b;
-        ck_assert_msg(nc_darts_run(&ctx, &c, tr, va, NULL, &a) == NC_OK, "%s",
+        ck_assert_msg(nc_darts_run(&ctx, &c, 1, tr, va, NULL, &a) == NC_OK, "%s",
                       ctx.msg);
-        ck_assert(nc_darts_run(&ctx, &c, tr, va, NULL, &b) == NC_OK);
+        ck_assert(nc_darts_run(&ctx, &c, 1, tr, va, NULL, &b) == NC_OK);
         ck_assert(memcmp(a.alpha, b.alpha, sizeof a.alpha) == 0);
         ck_assert(memcmp(&a.pt, &b.pt, sizeof a.pt) == 0);
         ck_assert(nc_nb201_valid(&a.darts) && nc_nb201_valid(&a.pt));
@@ -194,7 +194,7 @@ START_TEST(test_run)
     }
     nc_darts_cfg bad = tiny_cfg(3);
     nc_darts_result r;
-    ck_assert_int_eq(nc_darts_run(&ctx, &bad, tr, va, NULL, &r), NC_ERR_RANGE);
+    ck_assert_int_eq(nc_darts_run(&ctx, &bad, 1, tr, va, NULL, &r), NC_ERR_RANGE);
     nc_test_expect_msg(&ctx, "order");
     nc_dataset_free(tr);
     nc_dataset_free(va);
@@ -213,8 +213,8 @@ START_TEST(test_ckpt_roundtrip)
     nc_darts_cfg c = tiny_cfg(1);
     c.epochs = 2;
     nc_darts *a, *b;
-    ck_assert_msg(nc_darts_new(&ctx, &c, tr, va, &a) == NC_OK, "%s", ctx.msg);
-    ck_assert(nc_darts_new(&ctx, &c, tr, va, &b) == NC_OK);
+    ck_assert_msg(nc_darts_new(&ctx, &c, 1, tr, va, &a) == NC_OK, "%s", ctx.msg);
+    ck_assert(nc_darts_new(&ctx, &c, 1, tr, va, &b) == NC_OK);
     nc_darts_event ev;
     /* Two search epochs and the first decision. */
     for (int u = 0; u < 3; u++)
@@ -267,13 +267,13 @@ START_TEST(test_ckpt_roundtrip)
     nc_darts_cfg c2 = c;
     c2.batch = 4;
     nc_darts *o;
-    ck_assert(nc_darts_new(&ctx, &c2, tr, va, &o) == NC_OK);
+    ck_assert(nc_darts_new(&ctx, &c2, 1, tr, va, &o) == NC_OK);
     ck_assert_int_eq(nc_darts_unpack(&ctx, o, blob, len), NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "batch");
     nc_darts_free(o);
     c2 = c;
     c2.seed = 99;
-    ck_assert(nc_darts_new(&ctx, &c2, tr, va, &o) == NC_OK);
+    ck_assert(nc_darts_new(&ctx, &c2, 1, tr, va, &o) == NC_OK);
     ck_assert_int_eq(nc_darts_unpack(&ctx, o, blob, len), NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "seed");
     nc_darts_free(o);

@@ -48,8 +48,8 @@ static nc_supernet_opts opts(int side)
 static nc_supernet *make_n(nc_ctx *ctx, int threads, int n_max, int side)
 {
     nc_ctx_init(ctx);
-    ctx->threads = threads;
     nc_supernet_opts o = opts(side);
+    o.threads = threads;
     o.n_max = n_max;
     nc_supernet *sn = NULL;
     ck_assert_msg(nc_supernet_new(ctx, nc_space_mbv(), &o, &sn) == NC_OK,

@@ -178,8 +178,9 @@ static void train(nc_super_rule rule, int threads, double *first,
 {
     nc_ctx ctx;
     nc_ctx_init(&ctx);
-    ctx.threads = threads;
-    nc_supernet *sn = make(&ctx, small_opts(0), 21);
+    nc_supernet_opts so = small_opts(0);
+    so.threads = threads;
+    nc_supernet *sn = make(&ctx, so, 21);
     nc_dataset *ds = nc_test_toy_dataset(48, 8);
     nc_optim_cfg oc = { .kind = NC_OPTIM_SGD, .momentum = 0.9f };
     nc_optim *opt = nc_optim_new(&oc, nc_supernet_n_params(sn));

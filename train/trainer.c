@@ -74,11 +74,10 @@ static nc_status trainer_setup(nc_ctx *ctx, trainer *t, const nc_train_cfg *cfg)
     nc_status st = nc_train_cfg_validate(ctx, cfg);
     if (st || (st = trainer_data(ctx, t)))
         return st;
+    nc_model_opts mo = nc_model_defaults();
     /* The run's thread count, fixed at net build: it is part of what makes
      * the result bit-identical. */
-    ctx->threads = cfg->threads;
-    nc_ctx_apply_threads(ctx);
-    nc_model_opts mo = nc_model_defaults();
+    mo.threads = cfg->threads;
     mo.in = (nc_shape){ t->train->c, t->train->h, t->train->w };
     mo.n_classes = t->train->n_classes;
     mo.nb201_c = cfg->nb201_c;
