@@ -35,8 +35,8 @@ void nc_pool_run(nc_pool *p, int n_tasks, nc_pool_fn fn, void *arg);
 
 /* Makes OpenBLAS run on the calling thread only: nasc spreads work over its
  * own pools, and OpenBLAS threads spinning beside them would fight them for
- * the same cores. Idempotent; nc_net_finalize and the predictors call it,
- * and a program calls it once at start for any other BLAS use. */
+ * the same cores. Idempotent; nc_net_finalize calls it, and a program that
+ * calls BLAS before it builds a net (a predictor alone) calls it first. */
 void nc_blas_serial(void);
 
 #endif
