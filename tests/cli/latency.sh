@@ -5,7 +5,6 @@
 # examples/campaigns/mbv_latency_nsga2.json (scratch evaluator, latency
 # objective) runs on a tiny data subset with that table.
 set -eu
-ROOT=$(pwd)
 . "$(dirname "$0")/common.inc"
 
 FAST="--repeats 3 --calibrate 2"

@@ -7,7 +7,6 @@
 # A chart that cannot be written is an input error (3). The campaign part
 # runs on a synthetic table (no ../shared needed).
 set -eu
-ROOT=$(pwd)
 . "$(dirname "$0")/common.inc"
 
 # svg_check FILE SPEC: FILE parses as XML with an <svg> root, has a

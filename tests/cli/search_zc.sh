@@ -5,7 +5,6 @@
 # the trials of an uninterrupted one; a proxy that needs data is refused.
 # Runs on a synthetic table of all 15,625 NB201 cells (no ../shared needed).
 set -eu
-ROOT=$(pwd)
 . "$(dirname "$0")/common.inc"
 
 "$PY" - "$ROOT/examples/campaigns/nb201_table_predictive_zc.json" <<'PY'
