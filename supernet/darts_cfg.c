@@ -1,161 +1,118 @@
 /*
- * darts_cfg.c — the configuration of a logged DARTS run (nc_darts_job):
- * defaults, validation naming the field, and JSON both ways.
+ * darts_cfg.c — the configuration of a logged DARTS run (nc_darts_job) as
+ * one field table (core/cfgtab.h): defaults, ranges, JSON keys (one flat
+ * object, the search settings and the job's side by side) and the options
+ * of `nasc darts`. The data set is checked by hand, then the search
+ * settings once more by nc_darts_cfg_validate.
  */
 #include "supernet/darts.h"
 
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <cjson/cJSON.h>
 
+#include "core/cfgtab.h"
 #include "data/dataset.h"
-#include "train/json_field.h"
+
+#define OFF(m) offsetof(nc_darts_job, m)
+
+/* In the order of the stored JSON, which run logs already hold. The search
+ * settings' defaults are nc_darts_defaults()'s (tests/test_cfgtab.c holds
+ * the two together). */
+static const nc_cfg_field DARTS_FIELDS[] = {
+    { .key = "dataset", .type = NC_CFG_STR, .off = OFF(dataset),
+      .size = sizeof ((nc_darts_job *)0)->dataset, .def_str = "fashion-mnist",
+      .opt = "--dataset", .metavar = "D",
+      .help = "fashion-mnist, mnist, cifar10 or cifar100" },
+    { .key = "data_dir", .type = NC_CFG_STR, .off = OFF(data_dir),
+      .size = sizeof ((nc_darts_job *)0)->data_dir, .opt = "--data-dir",
+      .metavar = "DIR",
+      .help = "directory of the data files (default: the data set's own)" },
+    { .key = "valid", .type = NC_CFG_INT, .off = OFF(valid), .lo = 1,
+      .hi = 10000000, .def = 10000, .opt = "--valid", .metavar = "N",
+      .help = "training samples held out to train alpha" },
+    { .key = "train_samples", .type = NC_CFG_INT, .off = OFF(train_samples),
+      .lo = 0, .hi = 10000000, .opt = "--train-samples", .metavar = "N",
+      .help = "weight-training samples (0: all the rest)" },
+    { .key = "epochs", .type = NC_CFG_INT, .off = OFF(darts.epochs), .lo = 0,
+      .hi = 100000, .def = 10, .opt = "--epochs", .metavar = "E",
+      .help = "search epochs" },
+    { .key = "batch", .type = NC_CFG_INT, .off = OFF(darts.batch), .lo = 1,
+      .hi = 4096, .def = 64, .opt = "--batch", .metavar = "B",
+      .help = "batch size" },
+    { .key = "w_lr", .type = NC_CFG_DOUBLE, .off = OFF(darts.w_lr),
+      .flags = NC_CFG_LO_OPEN, .lo = 0, .hi = 100, .def = 0.025,
+      .opt = "--w-lr", .metavar = "X",
+      .help = "SGD rate of the weights, cosine down to w_lr_min" },
+    { .key = "w_lr_min", .type = NC_CFG_DOUBLE, .off = OFF(darts.w_lr_min),
+      .lo = 0, .hi = 100, .def = 0.001 },
+    { .key = "w_momentum", .type = NC_CFG_DOUBLE, .off = OFF(darts.w_momentum),
+      .lo = 0, .hi = 0.9999, .def = 0.9 },
+    { .key = "w_wd", .type = NC_CFG_DOUBLE, .off = OFF(darts.w_wd), .lo = 0,
+      .hi = 1, .def = 3e-4 },
+    { .key = "w_clip", .type = NC_CFG_DOUBLE, .off = OFF(darts.w_clip),
+      .lo = 0, .hi = 1e6, .def = 5.0 },
+    { .key = "a_lr", .type = NC_CFG_DOUBLE, .off = OFF(darts.a_lr),
+      .flags = NC_CFG_LO_OPEN, .lo = 0, .hi = 100, .def = 3e-4,
+      .opt = "--a-lr", .metavar = "X", .help = "Adam rate of alpha" },
+    { .key = "a_wd", .type = NC_CFG_DOUBLE, .off = OFF(darts.a_wd), .lo = 0,
+      .hi = 1, .def = 1e-3 },
+    { .key = "order", .type = NC_CFG_INT, .off = OFF(darts.order), .lo = 1,
+      .hi = 2, .def = 1, .opt = "--order", .metavar = "1|2",
+      .help = "first or second-order alpha gradient" },
+    { .key = "pt_epochs", .type = NC_CFG_INT, .off = OFF(darts.pt_epochs),
+      .lo = -1, .hi = 1000, .def = 1, .opt = "--pt-epochs", .metavar = "P",
+      .help = "DARTS-PT tuning epochs per edge; -1 skips DARTS-PT" },
+    { .key = "eval_samples", .type = NC_CFG_INT, .off = OFF(darts.eval_samples),
+      .lo = 0, .hi = 10000000, .opt = "--eval", .metavar = "N",
+      .help = "held-out samples for accuracies (0: all)" },
+    { .key = "nb201_c", .type = NC_CFG_INT, .off = OFF(darts.nb201_c), .lo = 1,
+      .hi = 256, .def = 16, .opt = "--nb201-c", .metavar = "C",
+      .help = "supernet channels in the first stage" },
+    { .key = "nb201_n", .type = NC_CFG_INT, .off = OFF(darts.nb201_n), .lo = 0,
+      .hi = 20, .def = 5, .opt = "--nb201-n", .metavar = "N",
+      .help = "cells per stage" },
+    { .key = "seed", .type = NC_CFG_SEED, .off = OFF(darts.seed), .def = 1,
+      .opt = "--seed", .metavar = "S", .help = "seed of every random choice" },
+    { .key = "threads", .type = NC_CFG_INT, .off = OFF(threads), .lo = 1,
+      .hi = 1024, .def = 1, .opt = "--threads", .metavar = "T",
+      .help = "threads (same bits only at the same thread count)" },
+};
+
+static const nc_cfg_table DARTS = NC_CFG_TABLE("configuration", 0,
+                                               DARTS_FIELDS);
+
+const nc_cfg_table *nc_darts_job_table(void)
+{
+    return &DARTS;
+}
 
 nc_darts_job nc_darts_job_defaults(void)
 {
     nc_darts_job j;
-    memset(&j, 0, sizeof j);
-    j.darts = nc_darts_defaults();
-    strcpy(j.dataset, "fashion-mnist");
-    j.valid = 10000;
-    j.threads = 1;
+    memset(&j, 0, sizeof j);   /* padding too */
+    nc_cfgtab_defaults(&DARTS, &j);
     return j;
 }
 
 nc_status nc_darts_job_validate(nc_ctx *ctx, const nc_darts_job *j)
 {
-    const nc_darts_cfg *c = &j->darts;
-    /* Field by field, so that each message names what to change. */
-    struct { const char *name; long v, lo, hi; } ints[] = {
-        { "epochs", c->epochs, 0, 100000 },
-        { "batch", c->batch, 1, 4096 },
-        { "order", c->order, 1, 2 },
-        { "pt_epochs", c->pt_epochs, -1, 1000 },
-        { "eval_samples", c->eval_samples, 0, 10000000 },
-        { "nb201_c", c->nb201_c, 1, 256 },
-        { "nb201_n", c->nb201_n, 0, 20 },
-        { "valid", j->valid, 1, 10000000 },
-        { "train_samples", j->train_samples, 0, 10000000 },
-        { "threads", j->threads, 1, 1024 },
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if (ints[i].v < ints[i].lo || ints[i].v > ints[i].hi)
-            return nc_fail(ctx, NC_ERR_RANGE, "%s: %ld is outside %ld..%ld",
-                           ints[i].name, ints[i].v, ints[i].lo, ints[i].hi);
-    struct { const char *name; double v, lo, hi; int lo_open; } dbl[] = {
-        { "w_lr", c->w_lr, 0, 100, 1 },
-        { "w_lr_min", c->w_lr_min, 0, 100, 0 },
-        { "w_momentum", c->w_momentum, 0, 0.9999, 0 },
-        { "w_wd", c->w_wd, 0, 1, 0 },
-        { "w_clip", c->w_clip, 0, 1e6, 0 },
-        { "a_lr", c->a_lr, 0, 100, 1 },
-        { "a_wd", c->a_wd, 0, 1, 0 },
-    };
-    for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
-        if (!(dbl[i].v >= dbl[i].lo && dbl[i].v <= dbl[i].hi) ||
-            (dbl[i].lo_open && dbl[i].v == dbl[i].lo))
-            return nc_fail(ctx, NC_ERR_RANGE, "%s: %g is outside %s%g..%g",
-                           dbl[i].name, dbl[i].v, dbl[i].lo_open ? "(" : "",
-                           dbl[i].lo, dbl[i].hi);
+    nc_status st = nc_cfgtab_validate(ctx, &DARTS, j);
+    if (st)
+        return st;
     if (!nc_dataset_default_dir(j->dataset))
         return nc_fail(ctx, NC_ERR_INVAL, "dataset: unknown data set '%s' "
                        "(known: fashion-mnist, mnist, cifar10, cifar100)",
                        j->dataset);
-    return nc_darts_cfg_validate(ctx, c);
+    return nc_darts_cfg_validate(ctx, &j->darts);
 }
 
 char *nc_darts_job_to_json(const nc_darts_job *j)
 {
-    const nc_darts_cfg *c = &j->darts;
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-    cJSON_AddStringToObject(o, "dataset", j->dataset);
-    cJSON_AddStringToObject(o, "data_dir", j->data_dir);
-    cJSON_AddNumberToObject(o, "valid", j->valid);
-    cJSON_AddNumberToObject(o, "train_samples", j->train_samples);
-    cJSON_AddNumberToObject(o, "epochs", c->epochs);
-    cJSON_AddNumberToObject(o, "batch", c->batch);
-    cJSON_AddNumberToObject(o, "w_lr", c->w_lr);
-    cJSON_AddNumberToObject(o, "w_lr_min", c->w_lr_min);
-    cJSON_AddNumberToObject(o, "w_momentum", c->w_momentum);
-    cJSON_AddNumberToObject(o, "w_wd", c->w_wd);
-    cJSON_AddNumberToObject(o, "w_clip", c->w_clip);
-    cJSON_AddNumberToObject(o, "a_lr", c->a_lr);
-    cJSON_AddNumberToObject(o, "a_wd", c->a_wd);
-    cJSON_AddNumberToObject(o, "order", c->order);
-    cJSON_AddNumberToObject(o, "pt_epochs", c->pt_epochs);
-    cJSON_AddNumberToObject(o, "eval_samples", c->eval_samples);
-    cJSON_AddNumberToObject(o, "nb201_c", c->nb201_c);
-    cJSON_AddNumberToObject(o, "nb201_n", c->nb201_n);
-    /* A string: a JSON number cannot carry every 64-bit seed. */
-    cJSON_AddStringToObject(o, "seed", seed);
-    cJSON_AddNumberToObject(o, "threads", j->threads);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
+    return nc_cfgtab_to_json(&DARTS, j, 0);
 }
 
 nc_status nc_darts_job_from_json(nc_ctx *ctx, const char *json, nc_darts_job *j)
 {
-    static const char *const known[] = {
-        "dataset", "data_dir", "valid", "train_samples", "epochs", "batch",
-        "w_lr", "w_lr_min", "w_momentum", "w_wd", "w_clip", "a_lr", "a_wd",
-        "order", "pt_epochs", "eval_samples", "nb201_c", "nb201_n", "seed",
-        "threads", NULL
-    };
     *j = nc_darts_job_defaults();
-    nc_darts_cfg *c = &j->darts;
-    cJSON *o = cJSON_Parse(json);
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration is not a JSON object");
-    }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, o) {
-        int ok = 0;
-        for (int i = 0; known[i] && !ok; i++)
-            ok = it->string && strcmp(it->string, known[i]) == 0;
-        if (!ok) {
-            nc_status st = nc_fail(ctx, NC_ERR_FORMAT, "configuration: unknown "
-                                   "field '%s'", it->string ? it->string : "");
-            cJSON_Delete(o);
-            return st;
-        }
-    }
-    char seed[32];
-    nc_status st;
-    if ((st = nc_json_str(ctx, o, "dataset", j->dataset, sizeof j->dataset)) ||
-        (st = nc_json_str(ctx, o, "data_dir", j->data_dir, sizeof j->data_dir)) ||
-        (st = nc_json_int(ctx, o, "valid", 0, &j->valid)) ||
-        (st = nc_json_int(ctx, o, "train_samples", 0, &j->train_samples)) ||
-        (st = nc_json_int(ctx, o, "epochs", 0, &c->epochs)) ||
-        (st = nc_json_int(ctx, o, "batch", 0, &c->batch)) ||
-        (st = nc_json_num(ctx, o, "w_lr", 0, &c->w_lr)) ||
-        (st = nc_json_num(ctx, o, "w_lr_min", 0, &c->w_lr_min)) ||
-        (st = nc_json_num(ctx, o, "w_momentum", 0, &c->w_momentum)) ||
-        (st = nc_json_num(ctx, o, "w_wd", 0, &c->w_wd)) ||
-        (st = nc_json_num(ctx, o, "w_clip", 0, &c->w_clip)) ||
-        (st = nc_json_num(ctx, o, "a_lr", 0, &c->a_lr)) ||
-        (st = nc_json_num(ctx, o, "a_wd", 0, &c->a_wd)) ||
-        (st = nc_json_int(ctx, o, "order", 0, &c->order)) ||
-        (st = nc_json_int(ctx, o, "pt_epochs", 0, &c->pt_epochs)) ||
-        (st = nc_json_int(ctx, o, "eval_samples", 0, &c->eval_samples)) ||
-        (st = nc_json_int(ctx, o, "nb201_c", 0, &c->nb201_c)) ||
-        (st = nc_json_int(ctx, o, "nb201_n", 0, &c->nb201_n)) ||
-        (st = nc_json_str(ctx, o, "seed", seed, sizeof seed)) ||
-        (st = nc_json_int(ctx, o, "threads", 0, &j->threads))) {
-        cJSON_Delete(o);
-        return st;
-    }
-    cJSON_Delete(o);
-    char *end;
-    c->seed = strtoull(seed, &end, 10);
-    if (!seed[0] || *end || seed[0] == '-')
-        return nc_fail(ctx, NC_ERR_FORMAT, "configuration: field 'seed' must "
-                       "be a decimal integer, got '%s'", seed);
-    return NC_OK;
+    return nc_cfgtab_from_json(ctx, &DARTS, json, NULL, j);
 }

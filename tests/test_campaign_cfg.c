@@ -234,6 +234,50 @@ START_TEST(format_errors)
 }
 END_TEST
 
+START_TEST(duplicate_keys)
+{
+    /* A repeated key would silently keep one of its values: refused, named
+     * by its path, with where the second one is. */
+    expect_err("{\"space\":\"nb201\",\"strategy\":{\"kind\":\"evolution\"},"
+               "\"evaluator\":{\"kind\":\"scratch\"},"
+               "\"objectives\":[\"accuracy\"],\"budget\":1,\"budget\":2}",
+               NC_ERR_FORMAT, "campaign: duplicate key 'budget' at line 1, column 118");
+    expect_err("{\"space\":\"nb201\",\n\"strategy\":{\"kind\":\"evolution\",\n"
+               "  \"population\":4, \"population\":8},"
+               "\"evaluator\":{\"kind\":\"scratch\"},"
+               "\"objectives\":[\"accuracy\"],\"budget\":1}",
+               NC_ERR_FORMAT,
+               "campaign: duplicate key 'strategy.population' at line 3, column 19");
+    expect_err("{\"space\":\"nb201\",\"strategy\":{\"kind\":\"evolution\"},"
+               "\"evaluator\":{\"kind\":\"scratch\"},\"supernet\":{\"kind\":"
+               "\"spos\",\"lr\":0.1,\"lr\":0.2},"
+               "\"objectives\":[\"accuracy\"],\"budget\":1}",
+               NC_ERR_FORMAT, "duplicate key 'supernet.lr'");
+    expect_err("{\"space\":\"nb201\",\"strategy\":{\"kind\":\"evolution\"},"
+               "\"strategy\":{\"kind\":\"random\"},"
+               "\"evaluator\":{\"kind\":\"scratch\"},"
+               "\"objectives\":[\"accuracy\"],\"budget\":1}",
+               NC_ERR_FORMAT, "duplicate key 'strategy' at line 1, column 50");
+
+    /* From a file: the path first. */
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_campaign_cfg c;
+    char p[1024];
+    nc_test_path(p, sizeof p, "dup_campaign.json");
+    const char *dup = "{\n  \"space\": \"nb201\",\n  \"strategy\": {\"kind\": "
+                      "\"random\"},\n  \"evaluator\": {\"kind\": \"scratch\"},\n"
+                      "  \"objectives\": [\"accuracy\"],\n  \"budget\": 5,\n"
+                      "  \"space\": \"mbv\"\n}\n";
+    ck_assert_int_eq(nc_test_write_file(p, dup, strlen(dup)), 0);
+    ck_assert_int_eq(nc_campaign_cfg_load(&ctx, p, &c), NC_ERR_FORMAT);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: campaign: duplicate key 'space' at line 7, "
+             "column 3", p);
+    ck_assert_str_eq(ctx.msg, want);
+}
+END_TEST
+
 START_TEST(range_errors)
 {
     expect_err("{\"space\":\"nb201\",\"strategy\":{\"kind\":\"evolution\","
@@ -404,6 +448,7 @@ int main(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, unknown_names);
     tcase_add_test(tc, format_errors);
+    tcase_add_test(tc, duplicate_keys);
     tcase_add_test(tc, range_errors);
     tcase_add_test(tc, invalid_json_position);
     tcase_add_test(tc, load_errors);

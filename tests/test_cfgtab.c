@@ -3,7 +3,9 @@
  * toy table with every field type, defaults, validation (field named, nested
  * path, open ranges, conditional rows), JSON both ways, every reading error
  * (duplicate key with line and column, unknown, missing, mistyped), option
- * values and help lines.
+ * values and help lines; then the three real tables (training, DARTS,
+ * campaign): duplicate keys refused, old logs still read, defaults agreeing
+ * with the library's other sources of them.
  */
 #include <check.h>
 #include <stddef.h>
@@ -11,8 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "campaign/campaign.h"
 #include "core/cfgtab.h"
+#include "search/strategy.h"
+#include "supernet/darts.h"
 #include "tests/util/testutil.h"
+#include "train/train.h"
 
 typedef struct inner {
     int epochs;
@@ -400,6 +406,126 @@ START_TEST(options)
 }
 END_TEST
 
+/* ---- the real tables ------------------------------------------------------ */
+
+START_TEST(train_table)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    nc_train_cfg c = nc_train_cfg_defaults(), d;
+    char *js = nc_train_cfg_to_json(&c);
+    /* A log written before train_samples existed still reads. */
+    char *p = strstr(js, "\"train_samples\":0,");
+    ck_assert_ptr_nonnull(p);
+    memmove(p, p + strlen("\"train_samples\":0,"),
+            strlen(p + strlen("\"train_samples\":0,")) + 1);
+    ck_assert_msg(nc_train_cfg_from_json(&ctx, js, &d) == NC_OK, "%s", ctx.msg);
+    ck_assert_int_eq(d.train_samples, 0);
+    /* A repeated key is refused, named. */
+    char dup[2048];
+    snprintf(dup, sizeof dup, "{\"lr\":0.1,%s", js + 1);
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, dup, &d), NC_ERR_FORMAT);
+    ck_assert_str_eq(ctx.msg, "configuration: duplicate key 'lr' at line 1, "
+                     "column 137");
+    snprintf(dup, sizeof dup, "{\"bogus\":1,%s", js + 1);
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, dup, &d), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "unknown field 'bogus'");
+    free(js);
+    c.epochs = 0;
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_RANGE);
+    ck_assert_str_eq(ctx.msg, "epochs: 0 is outside 1..100000");
+    c = nc_train_cfg_defaults();
+    strcpy(c.optimizer, "lbfgs");
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_INVAL);
+    ck_assert_str_eq(ctx.msg, "optimizer: unknown optimizer 'lbfgs' (known: sgd, adam)");
+    c = nc_train_cfg_defaults();
+    c.momentum = 0;
+    ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_INVAL);
+    nc_test_expect_msg(&ctx, "nesterov:");
+    /* The options of nasc train. */
+    c = nc_train_cfg_defaults();
+    const nc_cfg_table *t = nc_train_cfg_table();
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, t, &c, "--lr", "0.2"), NC_OK);
+    ck_assert(c.lr == 0.2);
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, t, &c, "--epochs", "1000000"),
+                     NC_ERR_RANGE);
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, t, &c, "--augment", NULL), NC_OK);
+    ck_assert(c.augment_pad == 4 && c.augment_flip == 1);
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, t, &c, "--no-nesterov", NULL), NC_OK);
+    ck_assert_int_eq(c.nesterov, 0);
+    nc_train_cfg def = nc_train_cfg_defaults();
+    char help[4096];
+    ck_assert_uint_lt(nc_cfgtab_help(t, &def, help, sizeof help), sizeof help);
+    ck_assert_ptr_nonnull(strstr(help, "  --lr X             learning rate, > 0 "
+                                       "(default 0.05)\n"));
+    ck_assert_ptr_nonnull(strstr(help, "--seed S"));
+}
+END_TEST
+
+START_TEST(darts_table)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    /* The table's defaults are the search's own. */
+    nc_darts_job j = nc_darts_job_defaults();
+    nc_darts_cfg a = nc_darts_defaults(), *b = &j.darts;
+    ck_assert(a.epochs == b->epochs && a.batch == b->batch &&
+              a.w_lr == b->w_lr && a.w_lr_min == b->w_lr_min &&
+              a.w_momentum == b->w_momentum && a.w_wd == b->w_wd &&
+              a.w_clip == b->w_clip && a.a_lr == b->a_lr && a.a_wd == b->a_wd &&
+              a.order == b->order && a.pt_epochs == b->pt_epochs &&
+              a.eval_samples == b->eval_samples && a.nb201_c == b->nb201_c &&
+              a.nb201_n == b->nb201_n && a.seed == b->seed);
+    ck_assert_str_eq(j.dataset, "fashion-mnist");
+    ck_assert(j.valid == 10000 && j.train_samples == 0 && j.threads == 1);
+    ck_assert_int_eq(nc_darts_job_validate(&ctx, &j), NC_OK);
+    char *js = nc_darts_job_to_json(&j);
+    char dup[2048];
+    snprintf(dup, sizeof dup, "%.*s,\"order\":2}", (int)strlen(js) - 1, js);
+    ck_assert_int_eq(nc_darts_job_from_json(&ctx, dup, &j), NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "configuration: duplicate key 'order' at line 1");
+    free(js);
+    j = nc_darts_job_defaults();
+    j.darts.w_lr = 0;
+    ck_assert_int_eq(nc_darts_job_validate(&ctx, &j), NC_ERR_RANGE);
+    ck_assert_str_eq(ctx.msg, "w_lr: 0 is outside (0..100");
+    j = nc_darts_job_defaults();
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, nc_darts_job_table(), &j, "--order",
+                                       "3"), NC_ERR_RANGE);
+    ck_assert_str_eq(ctx.msg, "--order: expected an integer in [1, 2], got '3'");
+    ck_assert_int_eq(nc_cfgtab_set_opt(&ctx, nc_darts_job_table(), &j,
+                                       "--pt-epochs", "-1"), NC_OK);
+    ck_assert_int_eq(j.darts.pt_epochs, -1);
+}
+END_TEST
+
+START_TEST(campaign_table)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    /* The predictive settings default as the strategy does. */
+    nc_campaign_cfg c = nc_campaign_cfg_defaults();
+    nc_strategy_cfg s = nc_strategy_defaults(NC_STRATEGY_PREDICTIVE);
+    ck_assert(c.pred.predictor == (int)s.predictor && c.pred.init == s.init &&
+              c.pred.candidates == s.candidates && c.pred.parents == s.parents &&
+              c.pred.mutations == s.mutations &&
+              c.pred.random_frac == s.random_frac && c.pred.zc_pool == s.zc_pool &&
+              c.pred.zc_feature == s.zc_feature && c.pred.ucb_beta == s.ucb_beta);
+    ck_assert(c.population == nc_strategy_defaults(NC_STRATEGY_EVOLUTION).population &&
+              c.sample == nc_strategy_defaults(NC_STRATEGY_EVOLUTION).sample);
+    /* Every key of the file is in the table, nested by path. */
+    const nc_cfg_table *t = nc_campaign_cfg_table();
+    ck_assert_str_eq(t->what, "campaign");
+    strcpy(c.table_file, "t.csv");
+    ck_assert_int_eq(nc_cfgtab_validate(&ctx, t, &c), NC_OK);
+    c.supernet = NC_SUPERNET_SPOS;
+    c.supernet_train.epochs = 0;
+    ck_assert_int_eq(nc_cfgtab_validate(&ctx, t, &c), NC_ERR_RANGE);
+    ck_assert_str_eq(ctx.msg, "campaign: field 'supernet.epochs': 0 is outside "
+                     "1..100000");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cfgtab");
@@ -409,6 +535,9 @@ int main(void)
     tcase_add_test(tc, reading_errors);
     tcase_add_test(tc, many_keys_stay_cheap);
     tcase_add_test(tc, options);
+    tcase_add_test(tc, train_table);
+    tcase_add_test(tc, darts_table);
+    tcase_add_test(tc, campaign_table);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -538,6 +538,11 @@ START_TEST(config_json_round_trip_and_errors)
                      NC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(ctx.msg, "'arch'"));
     ck_assert_int_eq(nc_train_cfg_from_json(&ctx, "[1,2", &d), NC_ERR_FORMAT);
+    /* A repeated key is refused by name (core/cfgtab.h; test_cfgtab.c has
+     * the rest). */
+    ck_assert_int_eq(nc_train_cfg_from_json(&ctx, "{\"epochs\":1,\"epochs\":2}",
+                                            &d), NC_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.msg, "duplicate key 'epochs'"));
     c = nc_train_cfg_defaults();
     c.epochs = 0;
     ck_assert_int_eq(nc_train_cfg_validate(&ctx, &c), NC_ERR_RANGE);
