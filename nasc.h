@@ -122,6 +122,8 @@
 #include "core/pool.h"
 #include "core/sha256.h"
 #include "core/gradcheck.h"
+#include "core/cfgtab.h"
+#include "core/cpu.h"
 
 #include "data/dataset.h"
 
@@ -140,6 +142,7 @@
 #include "supernet/nb201.h"
 #include "supernet/supernet.h"
 #include "supernet/darts.h"
+#include "supernet/arch_list.h"
 
 #include "predictors/proxy.h"
 #include "predictors/proxy_batch.h"
