@@ -1,7 +1,11 @@
+/*
+ * cmd_latency.c — `nasc latency-table`: a search space's layer-wise latency
+ * table (campaign/latency.h) measured on this machine, and its check.
+ */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -11,73 +15,68 @@
 
 static const char CMD[] = "latency-table";
 
-enum {
-    OPT_SPACE = 256, OPT_INPUT, OPT_CLASSES, OPT_BATCH, OPT_THREADS,
-    OPT_REPEATS, OPT_CALIBRATE, OPT_EVAL, OPT_SEED, OPT_OUT, OPT_JSON
-};
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Measures a layer-wise latency table of a search space on this machine\n"
+    "(every distinct layer configuration, see campaign/latency.h), fits its\n"
+    "calibration scale on random architectures and saves it as FILE, for\n"
+    "the 'latency_table' field of a campaign file. With --eval N it then\n"
+    "measures N further random architectures (drawn from another seed than\n"
+    "the calibration's) and prints predicted against measured latency with\n"
+    "the median and 90th-percentile absolute relative error.\n";
 
-static const struct option LONGOPTS[] = {
-    { "space", required_argument, NULL, OPT_SPACE },
-    { "input", required_argument, NULL, OPT_INPUT },
-    { "classes", required_argument, NULL, OPT_CLASSES },
-    { "batch", required_argument, NULL, OPT_BATCH },
-    { "threads", required_argument, NULL, OPT_THREADS },
-    { "repeats", required_argument, NULL, OPT_REPEATS },
-    { "calibrate", required_argument, NULL, OPT_CALIBRATE },
-    { "eval", required_argument, NULL, OPT_EVAL },
-    { "seed", required_argument, NULL, OPT_SEED },
-    { "out", required_argument, NULL, OPT_OUT },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-};
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "end stdout with one JSON line: out, space, entries, scale, "
+    "batch, threads, eval (an array of arch, predicted_ms, "
+    "measured_ms), median_abs_rel_err, p90_abs_rel_err (fractions; "
+    "null without --eval)";
 
 enum { MAX_EVAL = 10000 };
 
-void nc_cli_latency_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc latency-table --out FILE [OPTIONS]\n"
-        "\n"
-        "Measures a layer-wise latency table of a search space on this machine\n"
-        "(every distinct layer configuration, see campaign/latency.h), fits its\n"
-        "calibration scale on random architectures and saves it as FILE, for\n"
-        "the 'latency_table' field of a campaign file. With --eval N it then\n"
-        "measures N further random architectures (drawn from another seed than\n"
-        "the calibration's) and prints predicted against measured latency with\n"
-        "the median and 90th-percentile absolute relative error.\n"
-        "\n"
-        "  --out FILE         where to save the table (required)\n"
-        "  --space NAME       search space (default mbv, the only one with a\n"
-        "                     table)\n"
-        "  --input CxHxW      per-sample input shape (default 1x28x28)\n"
-        "  --classes N        output classes (default 10)\n"
-        "  --batch N          samples per timed forward pass (default 1)\n"
-        "  --threads N        threads (default 1)\n"
-        "  --repeats N        timed passes per measurement; the median counts\n"
-        "                     (default 21)\n"
-        "  --calibrate N      architectures for the scale fit; 0 keeps the\n"
-        "                     plain sum (default 10)\n"
-        "  --eval N           architectures to check the table on (default 0)\n"
-        "  --seed N           seed of the calibration draws; the evaluation\n"
-        "                     draws from seed+1 (default 1)\n"
-        "  --json             end stdout with one JSON line: out, space,\n"
-        "                     entries, scale, batch, threads, eval (arch,\n"
-        "                     predicted_ms, measured_ms), median_abs_rel_err,\n"
-        "                     p90_abs_rel_err (null without --eval)\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
-
 typedef struct opts {
-    const char *out;
-    char space[32];
-    nc_shape in;
-    int classes, batch, threads, repeats, calibrate, eval, json;
+    char out[NC_PATH_MAX], space[32], input[32];
+    nc_shape in;   /* input, parsed */
+    int classes, batch, threads, repeats, calibrate, eval;
     uint64_t seed;
 } opts;
+
+#define OFF(m) offsetof(opts, m)
+static const nc_cfg_field FIELDS[] = {
+    { .key = "out", .type = NC_CFG_STR, .off = OFF(out), .size = NC_PATH_MAX,
+      .opt = "--out", .metavar = "FILE",
+      .help = "where to save the table (required)" },
+    { .key = "space", .type = NC_CFG_STR, .off = OFF(space), .size = 32,
+      .def_str = "mbv", .opt = "--space", .metavar = "NAME",
+      .help = "search space (default mbv, the only one with a table)" },
+    { .key = "input", .type = NC_CFG_STR, .off = OFF(input), .size = 32,
+      .def_str = "1x28x28", .opt = "--input", .metavar = "CxHxW",
+      .help = "per-sample input shape" },
+    { .key = "classes", .type = NC_CFG_INT, .off = OFF(classes), .lo = 2,
+      .hi = 100000, .def = 10, .opt = "--classes", .metavar = "N",
+      .help = "output classes" },
+    { .key = "batch", .type = NC_CFG_INT, .off = OFF(batch), .lo = 1,
+      .hi = 4096, .def = 1, .opt = "--batch", .metavar = "N",
+      .help = "samples per timed forward pass" },
+    { .key = "threads", .type = NC_CFG_INT, .off = OFF(threads), .lo = 1,
+      .hi = 1024, .opt = "--threads", .metavar = "N",
+      .help = "threads of the timed passes; the table holds for this count" },
+    { .key = "repeats", .type = NC_CFG_INT, .off = OFF(repeats), .lo = 1,
+      .hi = 100000, .def = 21, .opt = "--repeats", .metavar = "N",
+      .help = "timed passes per measurement; the median counts" },
+    { .key = "calibrate", .type = NC_CFG_INT, .off = OFF(calibrate), .lo = 0,
+      .hi = 10000, .def = 10, .opt = "--calibrate", .metavar = "N",
+      .help = "architectures for the scale fit; 0 keeps the plain sum" },
+    { .key = "eval", .type = NC_CFG_INT, .off = OFF(eval), .lo = 0,
+      .hi = MAX_EVAL, .opt = "--eval", .metavar = "N",
+      .help = "architectures to check the table on" },
+    { .key = "seed", .type = NC_CFG_SEED, .off = OFF(seed), .def = 1,
+      .opt = "--seed", .metavar = "N",
+      .help = "seed of the calibration draws; the evaluation draws from "
+              "seed+1" },
+};
+#undef OFF
+static const nc_cfg_table OPTS = NC_CFG_TABLE("options", 0, FIELDS);
 
 /* "CxHxW" with each part 1..4096; prints and returns NC_EXIT_USAGE if not. */
 static int parse_input(const char *s, nc_shape *in)
@@ -89,57 +88,6 @@ static int parse_input(const char *s, nc_shape *in)
         return nc_cli_usage(CMD, "--input: expected CxHxW with each part "
                             "1..4096 (e.g. 1x28x28), got '%s'", s);
     *in = (nc_shape){ c, h, w };
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, opts *o, int *done)
-{
-    int ch, r = 0;
-    *done = 0;
-    optind = 0;
-    opterr = 0;
-    while (!r && (ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_SPACE:
-            r = nc_cli_parse_str(CMD, "--space", optarg, o->space, sizeof o->space);
-            break;
-        case OPT_INPUT: r = parse_input(optarg, &o->in); break;
-        case OPT_CLASSES:
-            r = nc_cli_parse_int(CMD, "--classes", optarg, 2, 100000, &o->classes);
-            break;
-        case OPT_BATCH:
-            r = nc_cli_parse_int(CMD, "--batch", optarg, 1, 4096, &o->batch);
-            break;
-        case OPT_THREADS:
-            r = nc_cli_parse_int(CMD, "--threads", optarg, 1, 1024, &o->threads);
-            break;
-        case OPT_REPEATS:
-            r = nc_cli_parse_int(CMD, "--repeats", optarg, 1, 100000, &o->repeats);
-            break;
-        case OPT_CALIBRATE:
-            r = nc_cli_parse_int(CMD, "--calibrate", optarg, 0, 10000,
-                                 &o->calibrate);
-            break;
-        case OPT_EVAL:
-            r = nc_cli_parse_int(CMD, "--eval", optarg, 0, MAX_EVAL, &o->eval);
-            break;
-        case OPT_SEED: r = nc_cli_parse_u64(CMD, "--seed", optarg, &o->seed); break;
-        case OPT_OUT: r = nc_cli_path_arg(CMD, "--out", optarg, &o->out); break;
-        case OPT_JSON: o->json = 1; break;
-        case 'h':
-            nc_cli_latency_help(stdout);
-            *done = 1;
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    if (r)
-        return NC_EXIT_USAGE;
-    if (optind < argc)
-        return nc_cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!o->out)
-        return nc_cli_usage(CMD, "missing --out FILE (where to save the table)");
     return 0;
 }
 
@@ -184,10 +132,10 @@ static nc_status evaluate(nc_ctx *ctx, const opts *o, const nc_space *sp,
     return NC_OK;
 }
 
-static int print(const opts *o, const nc_latency_table *t, const eval_row *rows,
-                 double med, double p90)
+static int print(const opts *o, int json, const nc_latency_table *t,
+                 const eval_row *rows, double med, double p90)
 {
-    if (o->json) {
+    if (json) {
         cJSON *j = cJSON_CreateObject();
         if (j) {
             cJSON_AddStringToObject(j, "out", o->out);
@@ -230,50 +178,60 @@ static int print(const opts *o, const nc_latency_table *t, const eval_row *rows,
     return NC_EXIT_OK;
 }
 
-int nc_cli_latency(int argc, char **argv)
+static int run(const nc_cli_args *a, void *opts_)
 {
-    opts o = { .in = { 1, 28, 28 }, .classes = 10, .batch = 1, .threads = 1,
-               .repeats = 21, .calibrate = 10, .seed = 1 };
-    strcpy(o.space, "mbv");
-    int done, r = parse_args(argc, argv, &o, &done);
-    if (r || done)
+    opts *o = opts_;
+    int r;
+    if (!o->out[0])
+        return nc_cli_usage(CMD, "missing --out FILE (where to save the "
+                            "table)");
+    if ((r = parse_input(o->input, &o->in)))
         return r;
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    const nc_space *sp = nc_space_find(o.space);
+    const nc_space *sp = nc_space_find(o->space);
     if (!sp)
         return nc_cli_usage(CMD, "--space: unknown space '%s' (known: %s)",
-                            o.space, nc_space_names());
-    if (strcmp(o.space, "mbv") != 0)
+                            o->space, nc_space_names());
+    if (strcmp(o->space, "mbv") != 0)
         return nc_cli_usage(CMD, "--space: only the mbv space has a latency "
-                            "table, not '%s'", o.space);
-    eval_row *rows = calloc((size_t)o.eval + 1, sizeof *rows);
-    double *err = calloc((size_t)o.eval + 1, sizeof *err);
+                            "table, not '%s'", o->space);
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    eval_row *rows = calloc((size_t)o->eval + 1, sizeof *rows);
+    double *err = calloc((size_t)o->eval + 1, sizeof *err);
     nc_latency_table *t = NULL;
     nc_status st = rows && err ? NC_OK
                                : nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
     if (!st)
-        st = nc_latency_table_build(&ctx, sp, o.in, o.classes, o.batch,
-                                    o.threads, o.repeats, 0, o.seed, &t);
-    if (!st && o.calibrate > 0)
-        st = nc_latency_table_calibrate(&ctx, t, sp, o.in, o.classes, o.repeats,
-                                        o.calibrate, o.seed);
+        st = nc_latency_table_build(&ctx, sp, o->in, o->classes, o->batch,
+                                    o->threads, o->repeats, 0, o->seed, &t);
+    if (!st && o->calibrate > 0)
+        st = nc_latency_table_calibrate(&ctx, t, sp, o->in, o->classes,
+                                        o->repeats, o->calibrate, o->seed);
     if (!st)
-        st = nc_latency_table_save(&ctx, t, o.out);
+        st = nc_latency_table_save(&ctx, t, o->out);
     if (!st)
-        st = evaluate(&ctx, &o, sp, t, rows);
+        st = evaluate(&ctx, o, sp, t, rows);
     double med = NAN, p90 = NAN;
     if (st) {
         r = nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK);
     } else {
-        for (int i = 0; i < o.eval; i++)
+        for (int i = 0; i < o->eval; i++)
             err[i] = fabs(rows[i].pred - rows[i].meas) / rows[i].meas;
-        if (o.eval > 0)
-            summarize(err, o.eval, &med, &p90);
-        r = print(&o, t, rows, med, p90);
+        if (o->eval > 0)
+            summarize(err, o->eval, &med, &p90);
+        r = print(o, a->json, t, rows, med, p90);
     }
     nc_latency_table_free(t);
     free(rows);
     free(err);
     return r;
 }
+
+const nc_cli_cmd nc_cli_cmd_latency = {
+    .name = "latency-table", .usage = "--out FILE [OPTIONS]",
+    .summary = "measure a space's layer-wise latency table for campaigns",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_JSON,
+    .opts = &OPTS, .size = sizeof(opts),
+    .threads_opt = "--threads", .run = run,
+};

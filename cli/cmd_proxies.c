@@ -8,60 +8,116 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/pool.h"
-#include "core/rng.h"
 #include "predictors/proxy.h"
 #include "predictors/proxy_batch.h"
 #include "predictors/proxy_ensemble.h"
+#include "supernet/arch_list.h"
 #include "supernet/nb201.h"
 #include "supernet/space.h"
 
 static const char CMD[] = "proxies";
 
-enum {
-    OPT_SPACE = 256, OPT_PROXY, OPT_ARCHS, OPT_ALL, OPT_SAMPLE, OPT_SEED,
-    OPT_DATASET, OPT_DATA_DIR, OPT_BATCH, OPT_NB201_C, OPT_NB201_N,
-    OPT_WORKERS, OPT_MEAN_RANK_OF, OPT_OUT, OPT_JSON, OPT_LAYERS
-};
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "end stdout with one JSON line: out, space, archs (how many), "
+    "columns, dataset, batch (the largest data batch drawn), "
+    "workers, seed, seconds (wall time of the scoring and "
+    "ensembles), degenerate (count per column), layers (slot "
+    "columns written: 22 with --layers, else 0)";
 
-static const struct option LONGOPTS[] = {
-    { "space", required_argument, NULL, OPT_SPACE },
-    { "proxy", required_argument, NULL, OPT_PROXY },
-    { "archs", required_argument, NULL, OPT_ARCHS },
-    { "all", no_argument, NULL, OPT_ALL },
-    { "sample", required_argument, NULL, OPT_SAMPLE },
-    { "seed", required_argument, NULL, OPT_SEED },
-    { "dataset", required_argument, NULL, OPT_DATASET },
-    { "data-dir", required_argument, NULL, OPT_DATA_DIR },
-    { "batch", required_argument, NULL, OPT_BATCH },
-    { "nb201-c", required_argument, NULL, OPT_NB201_C },
-    { "nb201-n", required_argument, NULL, OPT_NB201_N },
-    { "workers", required_argument, NULL, OPT_WORKERS },
-    { "mean-rank-of", required_argument, NULL, OPT_MEAN_RANK_OF },
-    { "out", required_argument, NULL, OPT_OUT },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "layers", no_argument, NULL, OPT_LAYERS },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-};
-
-enum { MAX_COLS = 16, N_CLASSES = 10, MAX_ARCHS = 10000000, MAX_BATCH = 1024,
+enum { MAX_COLS = 16, N_CLASSES = 10, MAX_BATCH = 1024,
        N_SLOTS = NC_NB201_SLOTS };
 
-void nc_cli_proxies_help(FILE *f)
+typedef struct opts {
+    char space[32], proxy[512], dataset[32], mean_of[512];
+    char archs[NC_PATH_MAX], data_dir[NC_PATH_MAX], out[NC_PATH_MAX];
+    int all, sample, batch, c, n, workers, layers;
+    uint64_t seed;
+    int json;   /* --json, for the progress line and the summary */
+} opts;
+
+#define OFF(m) offsetof(opts, m)
+static const nc_cfg_field FIELDS[] = {
+    { .key = "proxy", .type = NC_CFG_STR, .off = OFF(proxy), .size = 512,
+      .opt = "--proxy", .metavar = "LIST",
+      .help = "comma-separated proxies and ensembles (required)" },
+    { .key = "all", .type = NC_CFG_FLAG, .off = OFF(all), .opt = "--all",
+      .opt_value = "1",
+      .help = "every architecture of an enumerable space (NB201: all "
+              "15,625, in official index order)" },
+    { .key = "sample", .type = NC_CFG_INT, .off = OFF(sample), .lo = 1,
+      .hi = NC_ARCH_LIST_MAX, .opt = "--sample", .metavar = "N",
+      .help = "N distinct architectures drawn uniformly from --seed (the "
+              "first N of one random permutation, so a larger N extends a "
+              "smaller one)" },
+    { .key = "archs", .type = NC_CFG_STR, .off = OFF(archs),
+      .size = NC_PATH_MAX, .opt = "--archs", .metavar = "FILE",
+      .help = "one architecture per line: its string form or, for NB201, "
+              "its official index; blank lines and lines starting with '#' "
+              "are skipped" },
+    { .key = "space", .type = NC_CFG_STR, .off = OFF(space), .size = 32,
+      .def_str = "nb201", .opt = "--space", .metavar = "NAME",
+      .help = "search space" },
+    { .key = "seed", .type = NC_CFG_SEED, .off = OFF(seed), .def = 1,
+      .opt = "--seed", .metavar = "S",
+      .help = "seeds the sample, the data batch and every net's "
+              "initialization" },
+    { .key = "dataset", .type = NC_CFG_STR, .off = OFF(dataset), .size = 32,
+      .def_str = "fashion-mnist", .opt = "--dataset", .metavar = "NAME",
+      .help = "data for the data-dependent proxies (snip, grasp, grad_norm, "
+              "fisher, jacob_cov, naswot, gradsign): fashion-mnist "
+              "(default), mnist, cifar10, cifar100 or noise. Images are drawn "
+              "from the training split, zero-padded (black) to the net's "
+              "input size (28x28 -> 32x32), grey channels repeated to 3, "
+              "then normalized per channel with the mean and standard "
+              "deviation of the padded training set. noise: N(0,1) pixels, "
+              "labels uniform in 0..9." },
+    { .key = "data_dir", .type = NC_CFG_STR, .off = OFF(data_dir),
+      .size = NC_PATH_MAX, .opt = "--data-dir", .metavar = "DIR",
+      .help = "where the data set is (default: its usual place)" },
+    { .key = "batch", .type = NC_CFG_INT, .off = OFF(batch), .lo = 1,
+      .hi = MAX_BATCH, .opt = "--batch", .metavar = "B",
+      .help = "samples per data-dependent proxy (default: each proxy's "
+              "reference batch, 64; naswot 128). The batches are nested: the "
+              "first B of one draw." },
+    { .key = "nb201_c", .type = NC_CFG_INT, .off = OFF(c), .lo = 1,
+      .hi = 1024, .def = 16, .opt = "--nb201-c", .metavar = "C",
+      .help = "NB201 first-stage width" },
+    { .key = "nb201_n", .type = NC_CFG_INT, .off = OFF(n), .lo = 0,
+      .hi = 100, .def = 5, .opt = "--nb201-n", .metavar = "N",
+      .help = "NB201 cells per stage" },
+    { .key = "workers", .type = NC_CFG_INT, .off = OFF(workers), .lo = 1,
+      .hi = 1024, .opt = "--workers", .metavar = "W",
+      .help = "worker threads, one architecture each at a time; the CSV "
+              "does not depend on W" },
+    { .key = "mean_rank_of", .type = NC_CFG_STR, .off = OFF(mean_of),
+      .size = 512, .opt = "--mean-rank-of", .metavar = "LIST",
+      .help = "the proxies mean_rank averages over (default: every listed "
+              "proxy)" },
+    { .key = "layers", .type = NC_CFG_FLAG, .off = OFF(layers),
+      .opt = "--layers", .opt_value = "1",
+      .help = "(nb201 only) also write synflow split by layer slot, columns "
+              "synflow_l0..synflow_l21 after the proxies: 0 stem; 1 + 6s + e "
+              "edge e of the cells of stage s (summed over the stage's "
+              "cells); 19, 20 the reductions; 21 the classifier. They sum to "
+              "synflow; a degenerate net's are its raw values (0), with "
+              "'synflow_layers' in flags." },
+    { .key = "out", .type = NC_CFG_STR, .off = OFF(out), .size = NC_PATH_MAX,
+      .opt = "--out", .metavar = "FILE", .help = "the CSV to write (required)" },
+};
+#undef OFF
+static const nc_cfg_table OPTS = NC_CFG_TABLE("options", 0, FIELDS);
+
+static void about(FILE *f)
 {
     fprintf(f,
-        "Usage: nasc proxies --proxy LIST (--all | --sample N | --archs FILE)\n"
-        "                    --out FILE [OPTIONS]\n"
-        "\n"
         "Scores architectures of a search space with zero-cost proxies: each\n"
         "architecture's stand-alone net (NB201: the benchmark's CIFAR network,\n"
         "input 3x32x32, 10 classes) is built, initialized from --seed and\n"
@@ -72,68 +128,16 @@ void nc_cli_proxies_help(FILE *f)
         "disconnected NB201 cell) or a NaN value is written as -inf, so it\n"
         "sorts below every finite score, and its proxy is named in flags as\n"
         "'degenerate:NAME;NAME'. params and flops are never degenerate.\n"
+        "Give exactly one of --all, --sample N and --archs FILE.\n"
         "\n"
         "Proxies: %s.\n"
         "Ensembles (over the scored set, rank based, so their values depend on\n"
         "the set): vote = Copeland count of the pairwise majority vote of\n"
         "synflow, jacob_cov and snip (Abdelfattah et al. 2021; those three are\n"
         "scored and written too if not listed); mean_rank = mean of per-proxy\n"
-        "ranks (1 = worst) over --mean-rank-of, by default every listed proxy.\n"
-        "\n"
-        "  --proxy LIST        comma-separated proxies and ensembles (required)\n"
-        "  --all               every architecture of an enumerable space (NB201:\n"
-        "                      all 15,625, in official index order)\n"
-        "  --sample N          N distinct architectures drawn uniformly from\n"
-        "                      --seed (the first N of one random permutation,\n"
-        "                      so a larger N extends a smaller one)\n"
-        "  --archs FILE        one architecture per line: its string form or,\n"
-        "                      for NB201, its official index; blank lines and\n"
-        "                      lines starting with '#' are skipped\n"
-        "  --space NAME        search space (default nb201)\n"
-        "  --seed S            seeds the sample, the data batch and every net's\n"
-        "                      initialization (default 1)\n"
-        "  --dataset NAME      data for the data-dependent proxies (snip, grasp,\n"
-        "                      grad_norm, fisher, jacob_cov, naswot, gradsign):\n"
-        "                      fashion-mnist (default), mnist, cifar10, cifar100\n"
-        "                      or noise. Images are drawn from the training\n"
-        "                      split, zero-padded (black) to the net's input\n"
-        "                      size (28x28 -> 32x32), grey channels repeated to\n"
-        "                      3, then normalized per channel with the mean and\n"
-        "                      standard deviation of the padded training set.\n"
-        "                      noise: N(0,1) pixels, labels uniform in 0..9.\n"
-        "  --data-dir DIR      where the data set is (default: its usual place)\n"
-        "  --batch B           samples per data-dependent proxy (default: each\n"
-        "                      proxy's reference batch, 64; naswot 128). The\n"
-        "                      batches are nested: the first B of one draw.\n"
-        "  --nb201-c C         NB201 first-stage width (default 16)\n"
-        "  --nb201-n N         NB201 cells per stage (default 5)\n"
-        "  --workers W         worker threads, one architecture each at a time\n"
-        "                      (default 1); the CSV does not depend on W\n"
-        "  --mean-rank-of LIST the proxies mean_rank averages over\n"
-        "  --layers            (nb201 only) also write synflow split by layer\n"
-        "                      slot, columns synflow_l0..synflow_l21 after the\n"
-        "                      proxies: 0 stem; 1 + 6s + e edge e of the cells\n"
-        "                      of stage s (summed over the stage's cells); 19,\n"
-        "                      20 the reductions; 21 the classifier. They sum\n"
-        "                      to synflow; a degenerate net's are its raw\n"
-        "                      values (0), with 'synflow_layers' in flags.\n"
-        "  --out FILE          the CSV to write (required)\n"
-        "  --json              end stdout with one JSON line: out, space,\n"
-        "                      archs, columns, dataset, batch, workers, seed,\n"
-        "                      seconds, degenerate (count per column), layers\n"
-        "                      (slot columns written: 22 with --layers, else 0)\n"
-        "  -h, --help          show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_proxy_names(), nc_cli_exit_codes_help);
+        "ranks (1 = worst) over --mean-rank-of, by default every listed proxy.\n",
+        nc_proxy_names());
 }
-
-typedef struct opts {
-    char space[32], proxy[512], dataset[32], mean_of[512];
-    const char *archs, *data_dir, *out;
-    int all, sample, batch, c, n, workers, json, set_nb201, layers;
-    uint64_t seed;
-} opts;
 
 /* What to compute: the output columns (base proxies then ensembles in the
  * order given, vote's missing members appended to the base ones). */
@@ -148,72 +152,16 @@ typedef struct plan {
     int need_x, n_max;
 } plan;
 
-static int parse_args(int argc, char **argv, opts *o, int *done)
+/* What the options must say together; prints and returns the usage exit
+ * code, 0 if they fit. */
+static int check_args(const opts *o)
 {
-    int ch, r = 0;
-    *done = 0;
-    optind = 0;
-    opterr = 0;
-    while (!r && (ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_SPACE:
-            r = nc_cli_parse_str(CMD, "--space", optarg, o->space, sizeof o->space);
-            break;
-        case OPT_PROXY:
-            r = nc_cli_parse_str(CMD, "--proxy", optarg, o->proxy, sizeof o->proxy);
-            break;
-        case OPT_MEAN_RANK_OF:
-            r = nc_cli_parse_str(CMD, "--mean-rank-of", optarg, o->mean_of,
-                                 sizeof o->mean_of);
-            break;
-        case OPT_DATASET:
-            r = nc_cli_parse_str(CMD, "--dataset", optarg, o->dataset,
-                                 sizeof o->dataset);
-            break;
-        case OPT_ARCHS: r = nc_cli_path_arg(CMD, "--archs", optarg, &o->archs); break;
-        case OPT_DATA_DIR:
-            r = nc_cli_path_arg(CMD, "--data-dir", optarg, &o->data_dir);
-            break;
-        case OPT_OUT: r = nc_cli_path_arg(CMD, "--out", optarg, &o->out); break;
-        case OPT_ALL: o->all = 1; break;
-        case OPT_SAMPLE:
-            r = nc_cli_parse_int(CMD, "--sample", optarg, 1, MAX_ARCHS, &o->sample);
-            break;
-        case OPT_SEED: r = nc_cli_parse_u64(CMD, "--seed", optarg, &o->seed); break;
-        case OPT_BATCH:
-            r = nc_cli_parse_int(CMD, "--batch", optarg, 1, MAX_BATCH, &o->batch);
-            break;
-        case OPT_NB201_C:
-            r = nc_cli_parse_int(CMD, "--nb201-c", optarg, 1, 1024, &o->c);
-            o->set_nb201 = 1;
-            break;
-        case OPT_NB201_N:
-            r = nc_cli_parse_int(CMD, "--nb201-n", optarg, 0, 100, &o->n);
-            o->set_nb201 = 1;
-            break;
-        case OPT_WORKERS:
-            r = nc_cli_parse_int(CMD, "--workers", optarg, 1, 1024, &o->workers);
-            break;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_LAYERS: o->layers = 1; break;
-        case 'h':
-            nc_cli_proxies_help(stdout);
-            *done = 1;
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    if (r)
-        return NC_EXIT_USAGE;
-    if (optind < argc)
-        return nc_cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
     if (!o->proxy[0])
         return nc_cli_usage(CMD, "missing --proxy LIST (known: %s; ensembles: "
                             "%s)", nc_proxy_names(), nc_proxy_ensemble_names());
-    if (!o->out)
+    if (!o->out[0])
         return nc_cli_usage(CMD, "missing --out FILE (where to write the CSV)");
-    if ((o->all != 0) + (o->sample != 0) + (o->archs != NULL) != 1)
+    if ((o->all != 0) + (o->sample != 0) + (o->archs[0] != 0) != 1)
         return nc_cli_usage(CMD, "give exactly one of --all, --sample N and "
                             "--archs FILE");
     return 0;
@@ -327,131 +275,23 @@ static int make_plan(const opts *o, plan *p)
     return 0;
 }
 
-/* The architecture list. */
-
-/* s without leading and trailing blanks (in place). */
-static char *trim(char *s)
+/* The architectures to score, in output order (supernet/arch_list.h), into
+ * *out (the caller frees it). */
+static nc_status list_archs(nc_ctx *ctx, const opts *o, const nc_space *sp,
+                            nc_arch **out, int *n)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = 0;
-    return s;
-}
-
-/* The architectures of --archs FILE into *out (the caller frees it). Bad
- * lines are NC_ERR_FORMAT naming file and line; NC_ERR_IO if unreadable. */
-static nc_status read_archs(nc_ctx *ctx, const nc_space *sp, const char *path,
-                            nc_arch **out, int *n_out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return nc_fail(ctx, NC_ERR_IO, "cannot open %s", path);
-    int n = 0, cap = 0, line = 0;
-    nc_arch *a = NULL;
-    char buf[2 * NC_ARCH_STR_MAX];
-    nc_status st = NC_OK;
-    int64_t size = sp->size ? sp->size(sp) : 0;
-    while (!st && fgets(buf, sizeof buf, f)) {
-        line++;
-        if (!strchr(buf, '\n') && !feof(f)) {
-            st = nc_fail(ctx, NC_ERR_FORMAT, "%s:%d: line too long", path, line);
-            break;
-        }
-        char *s = trim(buf);
-        if (!*s || *s == '#')
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            nc_arch *b = cap <= MAX_ARCHS ? realloc(a, cap * sizeof *a) : NULL;
-            if (!b) {
-                st = nc_fail(ctx, NC_ERR_NOMEM, "%s: too many architectures",
-                             path);
-                break;
-            }
-            a = b;
-        }
-        memset(&a[n], 0, sizeof a[n]);
-        char *end;
-        long long k = strtoll(s, &end, 10);
-        if (isdigit((unsigned char)*s) && *end == 0) {
-            if (size <= 0)
-                st = nc_fail(ctx, NC_ERR_FORMAT, "%s:%d: space %s has no "
-                             "index; give the architecture's string", path,
-                             line, sp->name);
-            else if (k < 0 || k >= size)
-                st = nc_fail(ctx, NC_ERR_FORMAT, "%s:%d: index %s is not in "
-                             "0..%lld", path, line, s, (long long)size - 1);
-            else
-                sp->nth(sp, k, &a[n]);
-        } else if (sp->parse(sp, ctx, s, &a[n])) {
-            nc_ctx_prefix(ctx, "%s:%d", path, line);
-            st = NC_ERR_FORMAT;
-            ctx->status = st;
-        }
-        n++;
-    }
-    if (!st && ferror(f))
-        st = nc_fail(ctx, NC_ERR_IO, "cannot read %s", path);
-    if (!st && n == 0)
-        st = nc_fail(ctx, NC_ERR_FORMAT, "%s: no architectures", path);
-    fclose(f);
-    if (st) {
-        free(a);
+    nc_status st;
+    if (o->archs[0])
+        return nc_arch_list_read(ctx, sp, o->archs, out, n);
+    if (o->all) {
+        if ((st = nc_arch_list_all(ctx, sp, out, n)))
+            nc_ctx_prefix(ctx, "--all");
         return st;
     }
-    *out = a;
-    *n_out = n;
-    return NC_OK;
-}
-
-/* The architectures to score, in output order, into *out (the caller
- * frees it): --archs, --all (index order) or --sample (a prefix of one
- * permutation drawn from the seed, so the sample is without replacement for
- * a space of at most MAX_ARCHS; drawn independently, with replacement, for
- * a larger or unenumerable one). */
-static nc_status list_archs(nc_ctx *ctx, const opts *o, const nc_space *sp,
-                            nc_arch **out, int *n_out)
-{
-    if (o->archs)
-        return read_archs(ctx, sp, o->archs, out, n_out);
-    int64_t size = sp->size ? sp->size(sp) : 0;
-    if (o->all && (size <= 0 || size > MAX_ARCHS))
-        return nc_fail(ctx, NC_ERR_INVAL, "--all: space %s cannot be "
-                       "enumerated; use --sample or --archs", sp->name);
-    if (o->sample && size > 0 && o->sample > size)
-        return nc_fail(ctx, NC_ERR_RANGE, "--sample: %d architectures, but "
-                       "space %s has only %lld", o->sample, sp->name,
-                       (long long)size);
-    int n = o->all ? (int)size : o->sample;
-    nc_arch *a = calloc((size_t)n, sizeof *a);
-    int enumerable = size > 0 && size <= MAX_ARCHS;
-    uint32_t *perm = enumerable ? malloc((size_t)size * sizeof *perm) : NULL;
-    if (!a || (enumerable && !perm)) {
-        free(a);
-        free(perm);
-        return nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
-    }
-    if (perm) {
-        for (int64_t k = 0; k < size; k++)
-            perm[k] = (uint32_t)k;
-        if (!o->all) {
-            nc_rng r = nc_rng_make(o->seed, NC_STREAM(NC_PURPOSE_SAMPLE, 0));
-            nc_rng_shuffle_u32(&r, perm, (uint32_t)size);
-        }
-        for (int i = 0; i < n; i++)
-            sp->nth(sp, perm[i], &a[i]);
-    } else {
-        for (int i = 0; i < n; i++) {
-            nc_rng r = nc_rng_make(o->seed, NC_STREAM(NC_PURPOSE_SAMPLE, i));
-            sp->sample(sp, &r, &a[i]);
-        }
-    }
-    free(perm);
-    *out = a;
-    *n_out = n;
-    return NC_OK;
+    if ((st = nc_arch_list_sample(ctx, sp, o->sample, o->seed, out)))
+        nc_ctx_prefix(ctx, "--sample");
+    *n = o->sample;
+    return st;
 }
 
 /* The scoring. */
@@ -472,13 +312,6 @@ typedef struct work {
     double t0, last;                  /* the progress line's clock */
 } work;
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 /* The NB201 net at --nb201-c and --nb201-n (an nc_proxy_build_fn). */
 static int build_nb201(void *user, nc_ctx *ctx, nc_net *net, int x,
                        const nc_arch *a, int n_classes)
@@ -493,8 +326,8 @@ static int build_nb201(void *user, nc_ctx *ctx, nc_net *net, int x,
 static void progress(void *user, size_t done, size_t n)
 {
     work *w = user;
-    if (now() - w->last > 0.5) {
-        w->last = now();
+    if (nc_cli_now() - w->last > 0.5) {
+        w->last = nc_cli_now();
         fprintf(stderr, "\rnasc proxies: %zu/%zu architectures, %.0f s", done,
                 n, w->last - w->t0);
     }
@@ -513,8 +346,9 @@ static nc_status score_all(nc_ctx *ctx, work *w, nc_shape in)
     int classes = N_CLASSES;
     nc_status st = NC_OK;
     if (p->need_x) {
-        st = nc_proxy_data_load(ctx, o->dataset, o->data_dir, in, p->n_max,
-                                o->seed, &data);
+        st = nc_proxy_data_load(ctx, o->dataset,
+                                o->data_dir[0] ? o->data_dir : NULL, in,
+                                p->n_max, o->seed, &data);
         if (st)
             nc_ctx_prefix(ctx, "--dataset");
         classes = data.n_classes;
@@ -541,7 +375,7 @@ static nc_status score_all(nc_ctx *ctx, work *w, nc_shape in)
             .progress_user = w };
         nc_proxy_job_out out = { w->score, w->flags, w->layer, w->layer_flags,
                                  NULL };
-        w->t0 = now();
+        w->t0 = nc_cli_now();
         pool = nc_pool_new(o->workers);
         st = nc_proxy_score_archs(ctx, &job, pool, &out);
         if (job.progress)
@@ -690,64 +524,62 @@ static int print(const opts *o, const work *w, double secs)
 /* `nasc proxies`: options, architecture list, scores, ensembles, CSV; the
  * output file is opened before the work so that an unwritable path fails
  * at once. */
-int nc_cli_proxies(int argc, char **argv)
+static int run(const nc_cli_args *a, void *opts_)
 {
-    opts o = { .c = 16, .n = 5, .workers = 1, .seed = 1 };
-    strcpy(o.space, "nb201");
-    strcpy(o.dataset, "fashion-mnist");
+    opts *o = opts_;
+    o->json = a->json;
     plan p;
-    int done, r = parse_args(argc, argv, &o, &done);
-    if (r || done)
+    int r;
+    if ((r = check_args(o)) || (r = make_plan(o, &p)))
         return r;
-    if ((r = make_plan(&o, &p)))
-        return r;
-    const nc_space *sp = nc_space_find(o.space);
+    const nc_space *sp = nc_space_find(o->space);
     if (!sp)
         return nc_cli_usage(CMD, "--space: unknown space '%s' (known: %s)",
-                            o.space, nc_space_names());
+                            o->space, nc_space_names());
     int nb201 = !strcmp(sp->name, "nb201");
-    if (o.set_nb201 && !nb201)
+    if ((nc_cli_given(a, "--nb201-c") || nc_cli_given(a, "--nb201-n")) &&
+        !nb201)
         return nc_cli_usage(CMD, "--nb201-c and --nb201-n apply to --space "
                             "nb201 only");
-    if (o.layers && !nb201)
+    if (o->layers && !nb201)
         return nc_cli_usage(CMD, "--layers: space %s has no layer slots (only "
                             "nb201 does)", sp->name);
     nc_shape in = nb201 ? (nc_shape){ 3, 32, 32 } : (nc_shape){ 1, 28, 28 };
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_blas_serial();
-    work w = { .o = &o, .p = &p, .sp = sp };
+    work w = { .o = o, .p = &p, .sp = sp };
     nc_arch *archs = NULL;
     FILE *f = NULL;
-    nc_status st = list_archs(&ctx, &o, sp, &archs, &w.n);
+    nc_status st = list_archs(&ctx, o, sp, &archs, &w.n);
     w.archs = archs;
-    if (!st && !(f = fopen(o.out, "w")))
-        st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o.out);
+    if (!st && !(f = fopen(o->out, "w")))
+        st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o->out);
     if (!st) {
         size_t cells = (size_t)p.n_cols * w.n;
         w.score = malloc(cells * sizeof *w.score);
         w.flags = calloc(cells, sizeof *w.flags);
         w.degen = calloc(cells, 1);
-        if (o.layers) {
+        if (o->layers) {
             w.layer = calloc((size_t)w.n * N_SLOTS, sizeof *w.layer);
             w.layer_flags = calloc((size_t)w.n, sizeof *w.layer_flags);
         }
         if (!w.score || !w.flags || !w.degen
-            || (o.layers && (!w.layer || !w.layer_flags)))
+            || (o->layers && (!w.layer || !w.layer_flags)))
             st = nc_fail(&ctx, NC_ERR_NOMEM, "out of memory");
     }
     if (!st)
         st = score_all(&ctx, &w, in);
     if (!st)
         st = ensembles(&ctx, &w);
-    double secs = now() - w.t0;
+    double secs = nc_cli_now() - w.t0;
     if (!st)
         st = write_csv(&ctx, &w, f);
     if (f && fclose(f) && !st)
-        st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o.out);
+        st = nc_fail(&ctx, NC_ERR_IO, "cannot write %s", o->out);
     if (f && st)
-        remove(o.out);   /* no half-written CSV left behind */
-    r = st ? nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK) : print(&o, &w, secs);
+        remove(o->out);   /* no half-written CSV left behind */
+    r = st ? nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK) : print(o, &w, secs);
     free(archs);
     free(w.score);
     free(w.flags);
@@ -756,3 +588,14 @@ int nc_cli_proxies(int argc, char **argv)
     free(w.layer_flags);
     return r;
 }
+
+const nc_cli_cmd nc_cli_cmd_proxies = {
+    .name = "proxies",
+    .usage = "--proxy LIST (--all | --sample N | --archs FILE) --out FILE\n"
+             "                    [OPTIONS]",
+    .summary = "score architectures with zero-cost proxies, as CSV",
+    .about_fn = about, .json = JSON,
+    .common = NC_CLI_JSON,
+    .opts = &OPTS, .size = sizeof(opts),
+    .threads_opt = "--workers", .run = run,
+};

@@ -1,7 +1,11 @@
+/*
+ * cmd_report.c — `nasc report [RUN]`: a campaign's leaderboard, Pareto
+ * front, CSV and chart, or a training or DARTS run's curves.
+ */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -11,74 +15,58 @@
 
 static const char CMD[] = "report";
 
-enum { OPT_DB = 256, OPT_JSON, OPT_PARETO, OPT_CSV, OPT_TOP, OPT_SVG };
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Reports on run RUN. For a search campaign: a leaderboard of the best\n"
+    "distinct architectures by the first objective and, with --pareto,\n"
+    "the non-dominated ones over all objectives. For a training or DARTS\n"
+    "run: the metrics of its last epoch, and with --svg its curves.\n";
+
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "one JSON line. Campaigns: run, status, trials (stored, repeats "
+    "included), unique (distinct architectures), budget, top (and "
+    "with --pareto, pareto) as arrays of trials (trial, arch, each "
+    "objective by name, the report metric). Training and DARTS "
+    "runs: run, kind, status, epochs_done, epochs (planned), and "
+    "train_loss, train_accuracy, valid_loss, valid_accuracy of the "
+    "last epoch (fractions; null where not measured)";
 
 /* The options, for the report of either kind. */
 typedef struct opts {
-    const char *dbpath, *csv, *svg;
-    int json, pareto, top;
+    char csv[NC_PATH_MAX], svg[NC_PATH_MAX];
+    int pareto, top;
 } opts;
 
-static const struct option LONGOPTS[] = {
-    { "db", required_argument, NULL, OPT_DB },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "pareto", no_argument, NULL, OPT_PARETO },
-    { "csv", required_argument, NULL, OPT_CSV },
-    { "top", required_argument, NULL, OPT_TOP },
-    { "svg", required_argument, NULL, OPT_SVG },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
+static const nc_cfg_field FIELDS[] = {
+    { .key = "top", .type = NC_CFG_INT, .off = offsetof(opts, top), .lo = 0,
+      .hi = 1000000, .def = 10, .opt = "--top", .metavar = "K",
+      .help = "campaigns: leaderboard length (default 10; 0 for none)" },
+    { .key = "pareto", .type = NC_CFG_FLAG, .off = offsetof(opts, pareto),
+      .opt = "--pareto", .opt_value = "1",
+      .help = "campaigns: also list the Pareto front" },
+    { .key = "csv", .type = NC_CFG_STR, .off = offsetof(opts, csv),
+      .size = NC_PATH_MAX, .opt = "--csv", .metavar = "FILE",
+      .help = "write rows to FILE as CSV. Campaigns, every trial: trial, "
+              "arch, origin, parent1, parent2, status, one column per "
+              "objective, the select and report metrics, and seconds (the "
+              "only timing column, last). Training and DARTS runs, every "
+              "epoch: epoch, step, lr, train_loss, train_accuracy, "
+              "valid_loss, valid_accuracy (accuracies as fractions; empty "
+              "where not measured), seconds" },
+    { .key = "svg", .type = NC_CFG_STR, .off = offsetof(opts, svg),
+      .size = NC_PATH_MAX, .opt = "--svg", .metavar = "FILE",
+      .help = "draw a chart with a title, axis ticks and units to FILE "
+              "(SVG). Campaigns: every finished trial as a dot, the first "
+              "objective against the second (against the trial number for "
+              "one objective) and the Pareto front as a staircase (for one "
+              "objective, the best so far); accuracy in %, latency in ms, "
+              "params and flops (multiply-accumulates) with k, M, G suffixes. "
+              "Training and DARTS runs: loss per epoch on the left axis, "
+              "accuracy in % on the right, training solid and validation "
+              "dashed; a DARTS run marks where DARTS-PT starts" },
 };
-
-void nc_cli_report_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc report [RUN] [OPTIONS]\n"
-        "\n"
-        "Reports on run RUN (default: the newest search campaign in the run\n"
-        "log). For a search campaign: a leaderboard of the best trials by the\n"
-        "first objective and, with --pareto, the non-dominated trials over all\n"
-        "objectives. For a training or DARTS run: the metrics of its last\n"
-        "epoch, and with --svg its curves.\n"
-        "\n"
-        "  RUN                the run id (see 'nasc runs')\n"
-        "  --db FILE          run log (default runs.db)\n"
-        "  --top K            campaigns: leaderboard length (default 10; 0 for\n"
-        "                     none)\n"
-        "  --pareto           campaigns: also list the Pareto front\n"
-        "  --csv FILE         write rows to FILE as CSV. Campaigns, every trial:\n"
-        "                     trial, arch, origin, parent1, parent2, status, one\n"
-        "                     column per objective, the select and report\n"
-        "                     metrics, and seconds (the only timing column,\n"
-        "                     last). Training and DARTS runs, every epoch:\n"
-        "                     epoch, step, lr, train_loss, train_accuracy,\n"
-        "                     valid_loss, valid_accuracy (accuracies as\n"
-        "                     fractions; empty where not measured), seconds\n"
-        "  --json             one JSON line. Campaigns: run, status, trials\n"
-        "                     (proposals stored), unique (distinct\n"
-        "                     architectures evaluated), budget, top (and\n"
-        "                     pareto) as arrays of trials.\n"
-        "                     Training and DARTS runs: run, kind, status,\n"
-        "                     epochs_done, epochs (in all), and train_loss,\n"
-        "                     train_accuracy, valid_loss, valid_accuracy of the\n"
-        "                     last epoch (fractions; null where not measured)\n"
-        "  --svg FILE         draw a chart with a title, axis ticks and units to\n"
-        "                     FILE (SVG). Campaigns: every finished trial as a\n"
-        "                     dot, the first objective against the second\n"
-        "                     (against the trial number for one objective) and\n"
-        "                     the Pareto front as a staircase (for one\n"
-        "                     objective, the best so far); accuracy in %%,\n"
-        "                     latency in ms, params and flops\n"
-        "                     (multiply-accumulates) with k, M, G suffixes.\n"
-        "                     Training and DARTS runs: loss per epoch on the\n"
-        "                     left axis, accuracy in %% on the right, training\n"
-        "                     solid and validation dashed; a DARTS run marks\n"
-        "                     where DARTS-PT starts\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
+static const nc_cfg_table OPTS = NC_CFG_TABLE("options", 0, FIELDS);
 
 /* Sorts indices into recs by the first objective, best first. qsort has no
  * context argument and is not stable; an insertion sort is both, and
@@ -265,7 +253,8 @@ static void objective_axis(const nc_campaign_cfg *cfg, int k,
  * the front over all objectives. */
 static int campaign_svg(const char *path, int64_t run, const char *status,
                         const nc_campaign_cfg *cfg, const nc_trial_rec *recs,
-                        int n, const int *idx, int m, const int *front, int nf)
+                        int n, int unique, const int *idx, int m,
+                        const int *front, int nf)
 {
     int two = cfg->n_obj > 1, r = NC_EXIT_FAILURE;
     size_t cap = (size_t)m + 1;
@@ -375,8 +364,8 @@ static int campaign_svg(const char *path, int64_t run, const char *status,
     snprintf(title, sizeof title, "run %lld: %s search on %s (%s evaluator)",
              (long long)run, nc_campaign_strategy_name(cfg->strategy),
              cfg->space, nc_campaign_evaluator_name(cfg->evaluator));
-    int len = snprintf(sub, sizeof sub, "%s, %s: %d/%lld trials; ",
-                       cfg->dataset, status, n, (long long)cfg->budget);
+    int len = snprintf(sub, sizeof sub, "%s, %s: %d/%lld architectures; ",
+                       cfg->dataset, status, unique, (long long)cfg->budget);
     for (int k = 0; k < cfg->n_obj && len > 0 && (size_t)len < sizeof sub; k++)
         len += snprintf(sub + len, sizeof sub - (size_t)len, "%s%s %s",
                         k ? ", " : "",
@@ -403,17 +392,19 @@ out:
     return r;
 }
 
-static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
+static int report_campaign(const nc_cli_args *a, nc_ctx *ctx, nc_store *db,
+                           const nc_run_info *info, const nc_cli_view *v,
                            const opts *o)
 {
-    nc_run_info info;
-    nc_campaign_cfg cfg;
+    const nc_campaign_cfg *cfgp = &v->cfg.search;
+    int64_t run = info->id;
     nc_trial_rec *recs;
     int n, r;
-    r = nc_cli_load_campaign(CMD, ctx, db, o->dbpath, &run, &info, &cfg,
-                             &recs, &n);
+    nc_campaign_result sum;
+    r = nc_cli_campaign_trials(CMD, ctx, db, run, cfgp, &recs, &n, &sum);
     if (r)
         return r;
+    const nc_campaign_cfg cfg = *cfgp;
     /* Only finished evaluations compete; idx indexes recs. */
     int *idx = malloc(((size_t)n + 1) * sizeof *idx);
     int *front = malloc(((size_t)n + 1) * sizeof *front);
@@ -456,16 +447,16 @@ static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
     order_by_first(recs, front, nf, mini);
     int k = o->top < m ? o->top : m;
 
-    if (o->csv && (r = write_csv(o->csv, &cfg, recs, n)))
+    if (o->csv[0] && (r = write_csv(o->csv, &cfg, recs, n)))
         goto out;
-    if (o->svg && (r = campaign_svg(o->svg, run, info.status, &cfg, recs, n,
-                                    idx, m, front, nf)))
+    if (o->svg[0] && (r = campaign_svg(o->svg, run, info->status, &cfg, recs,
+                                       n, unique, idx, m, front, nf)))
         goto out;
-    if (o->json) {
+    if (a->json) {
         cJSON *j = cJSON_CreateObject();
         if (j) {
             cJSON_AddNumberToObject(j, "run", (double)run);
-            cJSON_AddStringToObject(j, "status", info.status);
+            cJSON_AddStringToObject(j, "status", info->status);
             cJSON_AddNumberToObject(j, "trials", n);
             cJSON_AddNumberToObject(j, "unique", unique);
             cJSON_AddNumberToObject(j, "budget", (double)cfg.budget);
@@ -477,7 +468,7 @@ static int report_campaign(nc_ctx *ctx, nc_store *db, int64_t run,
         r = nc_cli_print_json(j);
     } else {
         printf("run %lld: search on %s, %s: %d/%lld architectures", (long long)run,
-               cfg.space, info.status, unique, (long long)cfg.budget);
+               cfg.space, info->status, unique, (long long)cfg.budget);
         if (n > unique)
             printf(" (%d trials, %d repeats answered from the cache)",
                    n, n - unique);
@@ -501,52 +492,44 @@ out:
     free(rank);
     free(obj);
     nc_trial_recs_free(recs, n);
-    nc_run_info_clear(&info);
     return r;
 }
 
 /* ---- training and DARTS runs ------------------------------------------- */
 
-/* What the report says about a training or DARTS run besides its epochs. */
+/* What the report says about a training or DARTS run besides its epochs:
+ * the chart's title lines. */
 typedef struct curve_run {
-    const nc_run_info *info;
-    int darts;
-    int epochs;            /* in all */
     int search_epochs;     /* DARTS: before DARTS-PT; -1 without it */
-    char title[160];
+    char title[300];
     char sub[3 * NC_ARCH_MAX + 160];
 } curve_run;
 
-/* Reads the run's configuration and result for the title lines. A
- * configuration that does not parse is the run log's problem (4). */
-static int describe(nc_ctx *ctx, nc_store *db, curve_run *c)
+/* The title lines from the run's view and its result (the cells chosen, the
+ * test accuracy), if it has one. */
+static int describe(nc_ctx *ctx, nc_store *db, const nc_run_info *in,
+                    const nc_cli_view *vw, curve_run *c)
 {
-    const nc_run_info *in = c->info;
     char *res = NULL;
     nc_status st = nc_store_run_result(ctx, db, in->id, &res);
     if (st)
         return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
     cJSON *rj = res ? cJSON_Parse(res) : NULL;
     free(res);
+    c->search_epochs = vw->search_epochs;
+    snprintf(c->title, sizeof c->title, "run %lld: %s", (long long)in->id,
+             vw->what);
+    int len = snprintf(c->sub, sizeof c->sub, "%d/%d epochs", in->epochs_done,
+                       vw->epochs);
     const cJSON *v;
-    int len = 0;
-    if (c->darts) {
-        nc_darts_job j;
-        if ((st = nc_darts_job_from_json(ctx, in->config_json, &j))) {
-            cJSON_Delete(rj);
-            return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
-        }
-        c->epochs = nc_darts_epochs_total(&j.darts);
-        c->search_epochs = j.darts.pt_epochs > 0 ? j.darts.epochs : -1;
-        snprintf(c->title, sizeof c->title, "run %lld: DARTS%s on %s",
-                 (long long)in->id, c->search_epochs >= 0 ? " + DARTS-PT" : "",
-                 j.dataset);
-        len = snprintf(c->sub, sizeof c->sub, "%d/%d epochs (%d search",
-                       in->epochs_done, c->epochs, j.darts.epochs);
+    if (strcmp(in->kind, "darts") == 0) {
+        const nc_darts_job *j = &vw->cfg.darts;
+        len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
+                        " (%d search", j->darts.epochs);
         if (c->search_epochs >= 0)
             len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
                             " + %d DARTS-PT tuning",
-                            c->epochs - j.darts.epochs);
+                            vw->epochs - j->darts.epochs);
         len += snprintf(c->sub + len, sizeof c->sub - (size_t)len, "), %s",
                         in->status);
         if ((v = cJSON_GetObjectItemCaseSensitive(rj, "darts")) &&
@@ -558,24 +541,15 @@ static int describe(nc_ctx *ctx, nc_store *db, curve_run *c)
             snprintf(c->sub + len, sizeof c->sub - (size_t)len,
                      "\nDARTS-PT cell %s", v->valuestring);
     } else {
-        nc_train_cfg cfg;
-        if ((st = nc_train_cfg_from_json(ctx, in->config_json, &cfg))) {
-            cJSON_Delete(rj);
-            return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
-        }
-        c->epochs = cfg.epochs;
-        c->search_epochs = -1;
-        snprintf(c->title, sizeof c->title, "run %lld: training %s on %s",
-                 (long long)in->id, cfg.model, cfg.dataset);
-        len = snprintf(c->sub, sizeof c->sub, "%d/%d epochs, %s",
-                       in->epochs_done, cfg.epochs, in->status);
+        len += snprintf(c->sub + len, sizeof c->sub - (size_t)len, ", %s",
+                        in->status);
         if ((v = cJSON_GetObjectItemCaseSensitive(rj, "test_accuracy")) &&
             cJSON_IsNumber(v))
             len += snprintf(c->sub + len, sizeof c->sub - (size_t)len,
                             ", test accuracy %.2f%%", 100 * v->valuedouble);
-        if (cfg.arch[0])
+        if (vw->cfg.train.arch[0])
             snprintf(c->sub + len, sizeof c->sub - (size_t)len, "\narch %s",
-                     cfg.arch);
+                     vw->cfg.train.arch);
     }
     cJSON_Delete(rj);
     return NC_EXIT_OK;
@@ -656,15 +630,8 @@ static int curves_svg(const char *path, const curve_run *c,
     return r;
 }
 
-static void json_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
-static int report_curves(nc_ctx *ctx, nc_store *db, const nc_run_info *info,
+static int report_curves(const nc_cli_args *a, nc_ctx *ctx, nc_store *db,
+                         const nc_run_info *info, const nc_cli_view *v,
                          const opts *o)
 {
     if (o->pareto) {
@@ -672,8 +639,8 @@ static int report_curves(nc_ctx *ctx, nc_store *db, const nc_run_info *info,
                 "is a '%s' run\n", CMD, (long long)info->id, info->kind);
         return NC_EXIT_USAGE;
     }
-    curve_run c = { .info = info, .darts = strcmp(info->kind, "darts") == 0 };
-    int r = describe(ctx, db, &c);
+    curve_run c;
+    int r = describe(ctx, db, info, v, &c);
     if (r)
         return r;
     nc_epoch_metrics *ep = NULL;
@@ -681,113 +648,59 @@ static int report_curves(nc_ctx *ctx, nc_store *db, const nc_run_info *info,
     nc_status st = nc_store_epochs(ctx, db, info->id, &ep, &n);
     if (st)
         return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
-    if ((o->csv && (r = epochs_csv(o->csv, ep, n))) ||
-        (o->svg && (r = curves_svg(o->svg, &c, ep, n)))) {
+    if ((o->csv[0] && (r = epochs_csv(o->csv, ep, n))) ||
+        (o->svg[0] && (r = curves_svg(o->svg, &c, ep, n)))) {
         free(ep);
         return r;
     }
     const nc_epoch_metrics *last = n > 0 ? &ep[n - 1] : NULL;
-    if (o->json) {
+    if (a->json) {
         cJSON *j = cJSON_CreateObject();
         if (j) {
             cJSON_AddNumberToObject(j, "run", (double)info->id);
             cJSON_AddStringToObject(j, "kind", info->kind);
             cJSON_AddStringToObject(j, "status", info->status);
             cJSON_AddNumberToObject(j, "epochs_done", n);
-            cJSON_AddNumberToObject(j, "epochs", c.epochs);
-            json_num(j, "train_loss", last ? last->train_loss : NAN);
-            json_num(j, "train_accuracy", last ? last->train_accuracy : NAN);
-            json_num(j, "valid_loss", last ? last->valid_loss : NAN);
-            json_num(j, "valid_accuracy", last ? last->valid_accuracy : NAN);
+            cJSON_AddNumberToObject(j, "epochs", v->epochs);
+            cJSON_AddItemToObject(j, "train_loss", nc_cli_json_num(
+                                  last ? last->train_loss : NAN));
+            cJSON_AddItemToObject(j, "train_accuracy", nc_cli_json_num(
+                                  last ? last->train_accuracy : NAN));
+            cJSON_AddItemToObject(j, "valid_loss", nc_cli_json_num(
+                                  last ? last->valid_loss : NAN));
+            cJSON_AddItemToObject(j, "valid_accuracy", nc_cli_json_num(
+                                  last ? last->valid_accuracy : NAN));
         }
         r = nc_cli_print_json(j);
     } else {
-        printf("%s, %s: %d/%d epochs\n", c.title, info->status, n, c.epochs);
-        if (!last)
+        printf("%s, %s: %d/%d epochs\n", c.title, info->status, n, v->epochs);
+        if (last)
+            nc_cli_print_epoch(last);
+        else
             printf("no epoch finished yet\n");
-        else {
-            printf("epoch %d: train loss %.4f, train accuracy %.2f%%",
-                   last->epoch, last->train_loss, 100 * last->train_accuracy);
-            if (isfinite(last->valid_loss))
-                printf(", valid loss %.4f", last->valid_loss);
-            if (isfinite(last->valid_accuracy))
-                printf(", valid accuracy %.2f%%", 100 * last->valid_accuracy);
-            printf("\n");
-        }
-        r = NC_EXIT_OK;
+        r = nc_cli_flush();
     }
     free(ep);
     return r;
 }
 
-int nc_cli_report(int argc, char **argv)
+static int on_run(const nc_cli_args *a, void *opts, nc_cli_run *r)
 {
-    opts o = { .dbpath = "runs.db", .top = 10 };
-    int ch, r;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &o.dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            o.json = 1;
-            break;
-        case OPT_PARETO:
-            o.pareto = 1;
-            break;
-        case OPT_CSV:
-            if (nc_cli_path_arg(CMD, "--csv", optarg, &o.csv))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_SVG:
-            if (nc_cli_path_arg(CMD, "--svg", optarg, &o.svg))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_TOP:
-            if ((r = nc_cli_parse_int(CMD, "--top", optarg, 0, 1000000,
-                                      &o.top)))
-                return r;
-            break;
-        case 'h':
-            nc_cli_report_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    int64_t run = 0;
-    if (optind < argc &&
-        (r = nc_cli_run_operand(CMD, argc, argv, optind, &run)))
-        return r;
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_store *db;
-    if ((r = nc_cli_open_store(CMD, &ctx, o.dbpath, 0, &db)))
-        return r;
-    /* A run named by id may be of any kind; without one, the newest
-     * campaign is meant. */
-    if (run != 0) {
-        nc_run_info info;
-        nc_status st = nc_cli_run_get(&ctx, db, o.dbpath, run, &info);
-        if (st) {
-            nc_store_close(db);
-            return nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_STORE);
-        }
-        int curves = info.kind && (strcmp(info.kind, "train") == 0 ||
-                                   strcmp(info.kind, "darts") == 0);
-        if (curves)
-            r = report_curves(&ctx, db, &info, &o);
-        nc_run_info_clear(&info);
-        if (curves) {
-            nc_store_close(db);
-            return r;
-        }
-    }
-    r = report_campaign(&ctx, db, run, &o);
-    nc_store_close(db);
-    return r;
+    const char *kind = r->info.kind ? r->info.kind : "";
+    if (strcmp(kind, "search") == 0)
+        return report_campaign(a, &r->ctx, r->db, &r->info, &r->view, opts);
+    if (strcmp(kind, "train") == 0 || strcmp(kind, "darts") == 0)
+        return report_curves(a, &r->ctx, r->db, &r->info, &r->view, opts);
+    fprintf(stderr, "nasc %s: run %lld is a '%s' run, which nasc report "
+            "does not know\n", CMD, (long long)r->id, kind);
+    return NC_EXIT_STATE;
 }
+
+const nc_cli_cmd nc_cli_cmd_report = {
+    .name = "report", .usage = "[RUN] [OPTIONS]",
+    .summary = "leaderboard, Pareto front, CSV and charts of a run",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_DB | NC_CLI_JSON | NC_CLI_RUN_NEWEST,
+    .opts = &OPTS, .size = sizeof(opts),
+    .on_run = on_run,
+};

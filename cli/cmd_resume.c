@@ -1,130 +1,58 @@
+/*
+ * cmd_resume.c — `nasc resume RUN`: continues a run of any kind that can be
+ * continued, through the kind's own command (its progress display and
+ * result).
+ */
 #include "cli/cli.h"
 
-#include <getopt.h>
-#include <string.h>
-#include <unistd.h>
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Continues run RUN from its last commit to the end and prints its\n"
+    "result as the command that started it does. The run keeps its own\n"
+    "configuration, seed and thread count (recorded when it started; a\n"
+    "resume takes no new ones), so it ends exactly as an uninterrupted\n"
+    "run would have:\n"
+    "\n"
+    "  training run (kind 'train')   from the end of its last finished\n"
+    "                                epoch, to the same weights\n"
+    "  search campaign ('search')    after its last stored trial, with\n"
+    "                                exactly the trials of an\n"
+    "                                uninterrupted campaign\n"
+    "  DARTS run ('darts')           after its last committed epoch or\n"
+    "                                DARTS-PT decision\n"
+    "\n"
+    "A run that is done, that failed for good (it diverged), or that\n"
+    "another process is working on is refused with exit status 5,\n"
+    "saying why; 'nasc status RUN' shows the same.\n";
 
-static const char CMD[] = "resume";
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "end stdout with the JSON line of the command that started the "
+    "run (see 'nasc train --help', 'nasc search --help', 'nasc "
+    "darts --help')";
 
-enum { OPT_DB = 256, OPT_JSON, OPT_QUIET };
+static int on_run(const nc_cli_args *a, void *opts, nc_cli_run *r)
+{
+    const nc_cli_kind *k = nc_cli_kind_find(r->info.kind);
+    if (k && k->starter) {
+        /* The configuration as the view read it from the run. */
+        nc_cli_drive d = { .a = a, .ctx = &r->ctx, .db = r->db,
+                           .cfg = &r->view.cfg, .resumed = &r->info,
+                           .run = r->id };
+        int rc = k->starter->drive(&d);
+        return d.st ? nc_cli_fail_run(a->name, &r->ctx, d.st, d.run, a->db)
+                    : rc;
+    }
+    fprintf(stderr, "nasc %s: run %lld is a '%s' run, which nasc resume "
+            "cannot continue\n", a->name, (long long)r->id,
+            r->info.kind ? r->info.kind : "?");
+    return NC_EXIT_STATE;
+}
 
-static const struct option LONGOPTS[] = {
-    { "db", required_argument, NULL, OPT_DB },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "quiet", no_argument, NULL, OPT_QUIET },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
+const nc_cli_cmd nc_cli_cmd_resume = {
+    .name = "resume", .usage = "RUN [OPTIONS]",
+    .summary = "continue a training run, search campaign or DARTS run",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_DB | NC_CLI_JSON | NC_CLI_QUIET | NC_CLI_RUN,
+    .on_run = on_run,
 };
-
-void nc_cli_resume_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc resume RUN [OPTIONS]\n"
-        "\n"
-        "Continues training run RUN from its last checkpoint (the end of its\n"
-        "last finished epoch) to the end, and prints the final result as\n"
-        "'nasc train' does. The run keeps its own configuration, seed and\n"
-        "thread count, so it ends with exactly the weights an uninterrupted\n"
-        "run would have had.\n"
-        "\n"
-        "A search campaign (a run of kind 'search') continues after its last\n"
-        "stored trial and prints its result as 'nasc search' does; it yields\n"
-        "exactly the trials of an uninterrupted campaign.\n"
-        "\n"
-        "A DARTS run (kind 'darts') continues after its last committed epoch\n"
-        "or DARTS-PT decision and prints its result as 'nasc darts' does.\n"
-        "\n"
-        "  RUN                the run id (see 'nasc runs')\n"
-        "  --db FILE          run log (default runs.db)\n"
-        "  --json             end stdout with one JSON line: run, epochs,\n"
-        "                     test_accuracy (fraction), test_loss,\n"
-        "                     train_seconds, weights_sha256\n"
-        "  --quiet            no progress display\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
-
-int nc_cli_resume(int argc, char **argv)
-{
-    const char *dbpath = "runs.db";
-    int json = 0, quiet = 0, ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_QUIET:
-            quiet = 1;
-            break;
-        case 'h':
-            nc_cli_resume_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    int64_t run;
-    int r = nc_cli_run_operand(CMD, argc, argv, optind, &run);
-    if (r)
-        return r;
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_store *db;
-    if ((r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db)))
-        return r;
-
-    /* Read the run first: a run that does not exist or whose stored
-     * configuration is unreadable is a run-log error, not a data error. */
-    nc_run_info info;
-    nc_train_cfg cfg;
-    int has_cfg;
-    r = nc_cli_load_run(CMD, &ctx, db, dbpath, run, &info, &cfg, &has_cfg);
-    if (r) {
-        nc_store_close(db);
-        return r;
-    }
-    if (info.kind && strcmp(info.kind, "darts") == 0) {
-        nc_run_info_clear(&info);
-        r = nc_cli_darts_resume(&ctx, db, run, json, quiet);
-        nc_store_close(db);
-        return r;
-    }
-    if (info.kind && strcmp(info.kind, "search") == 0) {
-        nc_run_info_clear(&info);
-        r = nc_cli_search_resume(&ctx, db, run, json, quiet);
-        nc_store_close(db);
-        return r;
-    }
-    int batch = 0, epochs_done = info.epochs_done;
-    char what[NC_NAME_MAX * 3 + 64] = "resuming";
-    if (has_cfg) {
-        batch = cfg.batch;
-        snprintf(what, sizeof what, "resuming %s on %s after epoch %d of %d",
-                 cfg.model, cfg.dataset, info.epochs_done, cfg.epochs);
-    }
-    nc_run_info_clear(&info);
-
-    nc_cli_progress prog;
-    nc_cli_progress_init(&prog, !quiet && isatty(STDERR_FILENO), dbpath,
-                         db, &run, batch, epochs_done, what);
-    nc_train_progress hook = nc_cli_progress_hook(&prog);
-    nc_train_result res;
-    memset(&res, 0, sizeof res);
-    nc_status st = nc_train_resume(&ctx, db, run, &hook, &res);
-    nc_cli_progress_end(&prog);
-    if (st)
-        r = nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK);
-    else
-        r = nc_cli_print_result(&res, json);
-    nc_store_close(db);
-    return r;
-}

@@ -1,45 +1,40 @@
+/*
+ * cmd_runs.c — `nasc runs`: the runs of a run log as a table or a JSON
+ * array, each with its progress in units.
+ */
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char CMD[] = "runs";
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Lists the runs in a run log, oldest first: id, kind, status, model\n"
+    "(a campaign's or DARTS run's search space), progress as units done of\n"
+    "planned (epochs of a training run; epochs and DARTS-PT decisions of a\n"
+    "DARTS run; supernet epochs and distinct architectures of a campaign;\n"
+    "'?' where the log does not know the plan), accumulated training\n"
+    "seconds, and creation time (local). A campaign's trials trained from\n"
+    "scratch are runs of their own, listed after it.\n";
 
-enum { OPT_DB = 256, OPT_JSON };
-
-static const struct option LONGOPTS[] = {
-    { "db", required_argument, NULL, OPT_DB },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-};
-
-void nc_cli_runs_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc runs [OPTIONS]\n"
-        "\n"
-        "Lists the runs in a run log, oldest first: id, kind, status, model,\n"
-        "epochs done of planned, accumulated training seconds, and creation\n"
-        "time (local).\n"
-        "\n"
-        "  --db FILE          run log (default runs.db)\n"
-        "  --json             print one JSON line: an array with one object\n"
-        "                     per run (id, kind, status, model, epochs_done,\n"
-        "                     epochs, train_seconds, created, updated, seed,\n"
-        "                     threads, code_version; times in unix seconds)\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "print one JSON line: an array with one object per run: id, "
+    "kind, status, model (null where none), epochs_done, epochs "
+    "(planned; null where none), units_done, units_total (null when "
+    "unknown), owner (\"host:pid:start\" of the process that holds "
+    "it, \"\" when none), owner_alive (whether that process lives), "
+    "reason and reason_status (why a failed run "
+    "failed, \"\" otherwise), parent (the campaign of a trial's run, "
+    "else null), tag (\"trial 5\", else \"\"), train_seconds, "
+    "created, updated (unix seconds), seed (a string), threads, "
+    "code_version";
 
 enum { NCOL = 7, CELL = 64 };
 
 static const char *const HEADERS[NCOL] = {
-    "ID", "KIND", "STATUS", "MODEL", "EPOCHS", "TRAIN_S", "CREATED"
+    "ID", "KIND", "STATUS", "MODEL", "PROGRESS", "TRAIN_S", "CREATED"
 };
 
 /* Numbers read better right-aligned, words left-aligned. */
@@ -49,19 +44,26 @@ typedef struct row {
     char cell[NCOL][CELL];
 } row;
 
-static void fill_row(const nc_run_info *ri, row *w)
+/* The view of each run; one whose configuration does not read still gets
+ * a row, from what the row itself holds. */
+static void view(nc_store *db, const nc_run_info *ri, nc_cli_view *v)
 {
-    char model[CELL];
-    int epochs;
-    nc_cli_run_model(ri, model, sizeof model, &epochs);
+    nc_ctx scratch;
+    nc_ctx_init(&scratch);
+    nc_cli_view_of(&scratch, db, ri, v);
+}
+
+static void fill_row(const nc_run_info *ri, const nc_cli_view *v, row *w)
+{
     snprintf(w->cell[0], CELL, "%lld", (long long)ri->id);
     snprintf(w->cell[1], CELL, "%s", ri->kind ? ri->kind : "-");
     snprintf(w->cell[2], CELL, "%s", ri->status ? ri->status : "-");
-    snprintf(w->cell[3], CELL, "%s", model);
-    if (epochs > 0)
-        snprintf(w->cell[4], CELL, "%d/%d", ri->epochs_done, epochs);
+    snprintf(w->cell[3], CELL, "%s", v->model);
+    if (v->total > 0)
+        snprintf(w->cell[4], CELL, "%lld/%lld", (long long)v->done,
+                 (long long)v->total);
     else
-        snprintf(w->cell[4], CELL, "%d", ri->epochs_done);
+        snprintf(w->cell[4], CELL, "%lld/?", (long long)v->done);
     snprintf(w->cell[5], CELL, "%.1f", ri->train_seconds);
     nc_cli_format_time(ri->created, w->cell[6], CELL);
 }
@@ -77,22 +79,25 @@ static void print_row(const char *const *cells, const int *width)
     }
 }
 
-static int print_table(const nc_run_info *runs, int n, const char *dbpath)
+static int print_table(nc_store *db, const nc_run_info *runs, int n,
+                       const char *dbpath)
 {
     if (n == 0) {
         printf("no runs in %s\n", dbpath);
-        return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
+        return nc_cli_flush();
     }
     row *rows = calloc((size_t)n, sizeof *rows);
     if (!rows) {
-        fprintf(stderr, "nasc %s: out of memory\n", CMD);
+        fprintf(stderr, "nasc runs: out of memory\n");
         return NC_EXIT_FAILURE;
     }
     int width[NCOL];
     for (int c = 0; c < NCOL; c++)
         width[c] = (int)strlen(HEADERS[c]);
     for (int i = 0; i < n; i++) {
-        fill_row(&runs[i], &rows[i]);
+        nc_cli_view v;
+        view(db, &runs[i], &v);
+        fill_row(&runs[i], &v, &rows[i]);
         for (int c = 0; c < NCOL; c++) {
             int len = (int)strlen(rows[i].cell[c]);
             if (len > width[c])
@@ -107,27 +112,33 @@ static int print_table(const nc_run_info *runs, int n, const char *dbpath)
         print_row(cells, width);
     }
     free(rows);
-    return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
+    return nc_cli_flush();
 }
 
-static cJSON *run_json(const nc_run_info *ri)
+static cJSON *run_json(nc_store *db, const nc_run_info *ri)
 {
-    char model[CELL], seed[32];
-    int epochs;
-    nc_cli_run_model(ri, model, sizeof model, &epochs);
+    nc_cli_view v;
+    view(db, ri, &v);
+    char seed[32];
     /* A string: a JSON number (a double) cannot hold every 64-bit seed. */
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)ri->seed);
+    int has_model = strcmp(v.model, "-") != 0;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     if (!cJSON_AddNumberToObject(o, "id", (double)ri->id) ||
         !cJSON_AddStringToObject(o, "kind", ri->kind ? ri->kind : "") ||
         !cJSON_AddStringToObject(o, "status", ri->status ? ri->status : "") ||
-        !(epochs > 0 ? cJSON_AddStringToObject(o, "model", model)
-                     : cJSON_AddNullToObject(o, "model")) ||
+        !(has_model ? cJSON_AddStringToObject(o, "model", v.model)
+                    : cJSON_AddNullToObject(o, "model")) ||
         !cJSON_AddNumberToObject(o, "epochs_done", ri->epochs_done) ||
-        !(epochs > 0 ? cJSON_AddNumberToObject(o, "epochs", epochs)
-                     : cJSON_AddNullToObject(o, "epochs")) ||
+        !(v.epochs > 0 ? cJSON_AddNumberToObject(o, "epochs", v.epochs)
+                       : cJSON_AddNullToObject(o, "epochs")) ||
+        !nc_cli_json_state(o, ri, &v) ||
+        !(ri->parent > 0 ? cJSON_AddNumberToObject(o, "parent",
+                                                   (double)ri->parent)
+                         : cJSON_AddNullToObject(o, "parent")) ||
+        !cJSON_AddStringToObject(o, "tag", ri->tag ? ri->tag : "") ||
         !cJSON_AddNumberToObject(o, "train_seconds", ri->train_seconds) ||
         !cJSON_AddNumberToObject(o, "created", ri->created) ||
         !cJSON_AddNumberToObject(o, "updated", ri->updated) ||
@@ -141,11 +152,11 @@ static cJSON *run_json(const nc_run_info *ri)
     return o;
 }
 
-static int print_json(const nc_run_info *runs, int n)
+static int print_json(nc_store *db, const nc_run_info *runs, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; a && i < n; i++) {
-        cJSON *o = run_json(&runs[i]);
+        cJSON *o = run_json(db, &runs[i]);
         if (!o || !cJSON_AddItemToArray(a, o)) {
             cJSON_Delete(o);
             cJSON_Delete(a);
@@ -155,46 +166,32 @@ static int print_json(const nc_run_info *runs, int n)
     return nc_cli_print_json(a);
 }
 
-int nc_cli_runs(int argc, char **argv)
+static int run(const nc_cli_args *a, void *opts)
 {
-    const char *dbpath = "runs.db";
-    int json = 0, ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            nc_cli_runs_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    if (optind < argc)
-        return nc_cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
-
     nc_ctx ctx;
     nc_ctx_init(&ctx);
     nc_store *db;
-    int r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db);
+    int r = nc_cli_open_store(a->name, &ctx, a->db, 0, &db);
     if (r)
         return r;
     nc_run_info *runs = NULL;
     int n = 0;
     nc_status st = nc_store_run_list(&ctx, db, &runs, &n);
-    nc_store_close(db);
     if (st)
-        return nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_STORE);
-    r = json ? print_json(runs, n) : print_table(runs, n, dbpath);
+        r = nc_cli_fail(a->name, &ctx, st, NC_CLI_AT_STORE);
+    else
+        r = a->json ? print_json(db, runs, n) : print_table(db, runs, n, a->db);
+    nc_store_close(db);
     for (int i = 0; i < n; i++)
         nc_run_info_clear(&runs[i]);
     free(runs);
     return r;
 }
+
+const nc_cli_cmd nc_cli_cmd_runs = {
+    .name = "runs", .usage = "[OPTIONS]",
+    .summary = "list the runs in a run log, with their progress",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_DB | NC_CLI_JSON,
+    .run = run,
+};

@@ -1,52 +1,43 @@
+/*
+ * cmd_show.c — `nasc show RUN`: everything the log holds about one run.
+ */
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char CMD[] = "show";
 
-enum { OPT_DB = 256, OPT_JSON };
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Shows one run: its status, timings, code version and progress, who\n"
+    "works on it (while it runs) or why it failed, its full configuration,\n"
+    "the metrics of every finished epoch, and the result if it is done.\n";
 
-static const struct option LONGOPTS[] = {
-    { "db", required_argument, NULL, OPT_DB },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-};
-
-void nc_cli_show_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc show RUN [OPTIONS]\n"
-        "\n"
-        "Shows one run: its status, timings and code version, its full\n"
-        "configuration, the metrics of every finished epoch, and the final\n"
-        "result if the run is done.\n"
-        "\n"
-        "  RUN                the run id (see 'nasc runs')\n"
-        "  --db FILE          run log (default runs.db)\n"
-        "  --json             print one JSON line: an object with id, kind,\n"
-        "                     status, created, updated, code_version, seed,\n"
-        "                     threads, epochs_done, train_seconds, config\n"
-        "                     (object), epochs (array of per-epoch metrics,\n"
-        "                     null where not measured) and result (object or\n"
-        "                     null)\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "print one JSON line: an object with id, kind, status, created, "
+    "updated (unix seconds), code_version, seed (a string), threads, "
+    "epochs_done, owner (\"host:pid:start\" of the process that "
+    "holds the run, \"\" when none), owner_alive (whether that process "
+    "lives), reason and reason_status (why a "
+    "failed run failed, \"\" otherwise), units_done, units_total "
+    "(null when unknown), parent (the campaign of a trial's run, else "
+    "null), tag, train_seconds, config (object), epochs (array of "
+    "per-epoch metrics: epoch, step, lr, train_loss, train_accuracy, "
+    "valid_loss, valid_accuracy, seconds; accuracies as fractions, "
+    "null where not measured) and result (object, or null until "
+    "done)";
 
 /* Everything shown about a run, gathered before anything is printed so
  * that a failure does not leave half a report. */
 typedef struct show {
     int64_t id;
     const char *dbpath;
-    nc_run_info info;
-    int have_info;
+    const nc_run_info *info;
+    const nc_cli_view *view;
     nc_epoch_metrics *ep;
     int n_ep;
     cJSON *config;     /* parsed configuration, or NULL */
@@ -55,8 +46,6 @@ typedef struct show {
 
 static void show_free(show *s)
 {
-    if (s->have_info)
-        nc_run_info_clear(&s->info);
     free(s->ep);
     cJSON_Delete(s->config);
     cJSON_Delete(s->result);
@@ -64,10 +53,7 @@ static void show_free(show *s)
 
 static int gather(nc_ctx *ctx, nc_store *db, show *s)
 {
-    nc_status st = nc_cli_run_get(ctx, db, s->dbpath, s->id, &s->info);
-    if (st)
-        return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
-    s->have_info = 1;
+    nc_status st;
     if ((st = nc_store_epochs(ctx, db, s->id, &s->ep, &s->n_ep)))
         return nc_cli_fail(CMD, ctx, st, NC_CLI_AT_STORE);
     char *res = NULL;
@@ -82,8 +68,8 @@ static int gather(nc_ctx *ctx, nc_store *db, show *s)
             return NC_EXIT_DB;
         }
     }
-    if (s->info.config_json) {
-        s->config = cJSON_Parse(s->info.config_json);
+    if (s->info->config_json) {
+        s->config = cJSON_Parse(s->info->config_json);
         if (!s->config) {
             fprintf(stderr, "nasc %s: run %lld: the stored configuration is "
                     "not valid JSON\n", CMD, (long long)s->id);
@@ -254,7 +240,7 @@ static void print_darts(const show *s)
 
 static int print_human(const show *s)
 {
-    const nc_run_info *ri = &s->info;
+    const nc_run_info *ri = s->info;
     char created[32], updated[32];
     printf("run %lld\n", (long long)s->id);
     printf("  kind           %s\n", ri->kind ? ri->kind : "-");
@@ -267,7 +253,16 @@ static int print_human(const show *s)
     printf("  seed           %llu\n", (unsigned long long)ri->seed);
     printf("  threads        %d\n", ri->threads);
     printf("  epochs done    %d\n", ri->epochs_done);
+    if (s->view->total > 0)
+        printf("  progress       %lld/%lld units\n", (long long)s->view->done,
+               (long long)s->view->total);
+    if (s->view->phase[0])
+        printf("  phase          %s\n", s->view->phase);
     printf("  train seconds  %.1f\n", ri->train_seconds);
+    if (ri->parent > 0)
+        printf("  part of        run %lld (%s)\n", (long long)ri->parent,
+               ri->tag && ri->tag[0] ? ri->tag : "-");
+    nc_cli_print_state(ri, s->dbpath);
     if (s->config)
         print_object("config", s->config);
     print_epochs(s);
@@ -278,43 +273,16 @@ static int print_human(const show *s)
     return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
 }
 
-/* NaN marks "not measured"; JSON has no NaN, so it becomes null. */
-static cJSON *num_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-static cJSON *epoch_json(const nc_epoch_metrics *m)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    if (!cJSON_AddNumberToObject(o, "epoch", m->epoch) ||
-        !cJSON_AddNumberToObject(o, "step", (double)m->step) ||
-        !cJSON_AddItemToObject(o, "lr", num_or_null(m->lr)) ||
-        !cJSON_AddItemToObject(o, "train_loss", num_or_null(m->train_loss)) ||
-        !cJSON_AddItemToObject(o, "train_accuracy",
-                               num_or_null(m->train_accuracy)) ||
-        !cJSON_AddItemToObject(o, "valid_loss", num_or_null(m->valid_loss)) ||
-        !cJSON_AddItemToObject(o, "valid_accuracy",
-                               num_or_null(m->valid_accuracy)) ||
-        !cJSON_AddItemToObject(o, "seconds", num_or_null(m->seconds))) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 static int print_json(show *s)
 {
-    const nc_run_info *ri = &s->info;
+    const nc_run_info *ri = s->info;
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)ri->seed);
     cJSON *o = cJSON_CreateObject();
     cJSON *eps = cJSON_CreateArray();
     int ok = o && eps;
     for (int i = 0; ok && i < s->n_ep; i++) {
-        cJSON *e = epoch_json(&s->ep[i]);
+        cJSON *e = nc_cli_epoch_json(&s->ep[i]);
         ok = e && cJSON_AddItemToArray(eps, e);
         if (!ok)
             cJSON_Delete(e);
@@ -330,6 +298,11 @@ static int print_json(show *s)
         cJSON_AddStringToObject(o, "seed", seed) &&
         cJSON_AddNumberToObject(o, "threads", ri->threads) &&
         cJSON_AddNumberToObject(o, "epochs_done", ri->epochs_done) &&
+        nc_cli_json_state(o, ri, s->view) &&
+        (ri->parent > 0 ? cJSON_AddNumberToObject(o, "parent",
+                                                  (double)ri->parent)
+                        : cJSON_AddNullToObject(o, "parent")) &&
+        cJSON_AddStringToObject(o, "tag", ri->tag ? ri->tag : "") &&
         cJSON_AddNumberToObject(o, "train_seconds", ri->train_seconds);
     /* The object owns each part once it is added, not before. */
     if (ok && (ok = cJSON_AddItemToObject(o, "config", s->config ? s->config
@@ -348,42 +321,21 @@ static int print_json(show *s)
     return nc_cli_print_json(o);
 }
 
-int nc_cli_show(int argc, char **argv)
+static int on_run(const nc_cli_args *a, void *opts, nc_cli_run *r)
 {
-    const char *dbpath = "runs.db";
-    int json = 0, ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            nc_cli_show_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    show s = { .dbpath = dbpath };
-    int r = nc_cli_run_operand(CMD, argc, argv, optind, &s.id);
-    if (r)
-        return r;
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_store *db;
-    if ((r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db)))
-        return r;
-    r = gather(&ctx, db, &s);
-    nc_store_close(db);
-    if (r == NC_EXIT_OK)
-        r = json ? print_json(&s) : print_human(&s);
+    show s = { .id = r->id, .dbpath = a->db, .info = &r->info,
+               .view = &r->view };
+    int rc = gather(&r->ctx, r->db, &s);
+    if (rc == NC_EXIT_OK)
+        rc = a->json ? print_json(&s) : print_human(&s);
     show_free(&s);
-    return r;
+    return rc;
 }
+
+const nc_cli_cmd nc_cli_cmd_show = {
+    .name = "show", .usage = "RUN [OPTIONS]",
+    .summary = "show a run's configuration, epochs and result",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_DB | NC_CLI_JSON | NC_CLI_RUN,
+    .on_run = on_run,
+};

@@ -1,185 +1,207 @@
+/*
+ * cmd_status.c — `nasc status [RUN]`: where a run of any kind stands. What
+ * every run shows (what it is, its progress in units, who works on it or
+ * why it failed) comes from its view; what a kind adds is its entry's
+ * status function (cli/kinds.c), here for campaigns (trials and the best
+ * trial) and for runs of epochs (training, DARTS: epochs, last metrics).
+ */
 #include "cli/cli.h"
 
-#include <getopt.h>
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
 
-static const char CMD[] = "status";
+/* What the command does, for its --help. */
+static const char ABOUT[] =
+    "Shows where run RUN stands, for a run of any kind and while it runs:\n"
+    "what it is, its progress in units (epochs; DARTS-PT decisions;\n"
+    "distinct architectures of a campaign, after its supernet's epochs),\n"
+    "and which process works on it or, for a failed run, why it failed and\n"
+    "whether 'nasc resume' can continue it. A training or DARTS run adds\n"
+    "its epoch and the last epoch's metrics (a DARTS run its phase); a\n"
+    "search campaign its architectures of the budget, the best trial so\n"
+    "far and, while a weight-sharing supernet trains, its epoch.\n";
 
-enum { OPT_DB = 256, OPT_JSON };
+/* What --json prints, for its --help. */
+static const char JSON[] =
+    "one JSON line: run, kind, status, what (as the first line "
+    "says), owner (\"host:pid:start\" of the process that holds the "
+    "run, \"\" when none), owner_alive (whether that process lives), "
+    "reason and reason_status (why a failed run "
+    "failed, \"\" otherwise), units_done, units_total (null when "
+    "unknown). Training and DARTS runs add epochs_done, epochs "
+    "(planned), phase (DARTS) and last (the last epoch's metrics: "
+    "epoch, step, lr, train_loss, train_accuracy, valid_loss, "
+    "valid_accuracy, seconds; null before the first). Campaigns add "
+    "trials, unique, budget, best_trial, best_arch, best, "
+    "best_metrics, pareto_size, seconds (evaluation time summed over "
+    "the trials), and supernet_epochs_done, supernet_epochs with a "
+    "supernet";
 
-static const struct option LONGOPTS[] = {
-    { "db", required_argument, NULL, OPT_DB },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 }
-};
-
-void nc_cli_status_help(FILE *f)
-{
-    fprintf(f,
-        "Usage: nasc status [RUN] [OPTIONS]\n"
-        "\n"
-        "Shows the progress of search campaign RUN (default: the newest\n"
-        "campaign in the run log): trials done of the budget and the best\n"
-        "trial so far; while a weight-sharing supernet still trains, its\n"
-        "epoch. Works while the campaign runs.\n"
-        "\n"
-        "  RUN                the run id (see 'nasc runs')\n"
-        "  --db FILE          run log (default runs.db)\n"
-        "  --json             one JSON line: run, status, trials (proposals\n"
-        "                     stored), unique (architectures evaluated), budget,\n"
-        "                     best_trial, best_arch, best, best_metrics,\n"
-        "                     pareto_size, seconds (and supernet_epochs_done,\n"
-        "                     supernet_epochs with a supernet)\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status:\n%s",
-        nc_cli_exit_codes_help);
-}
-
-/* The newest run of kind "search", or 0. */
-static nc_status newest_search(nc_ctx *ctx, nc_store *db, int64_t *run)
-{
-    nc_run_info *runs = NULL;
-    int n = 0;
-    nc_status st = nc_store_run_list(ctx, db, &runs, &n);
-    if (st)
-        return st;
-    *run = 0;
-    for (int i = 0; i < n; i++) {
-        if (runs[i].kind && strcmp(runs[i].kind, "search") == 0)
-            *run = runs[i].id;
-        nc_run_info_clear(&runs[i]);
-    }
-    free(runs);
-    return NC_OK;
-}
-
-int nc_cli_load_campaign(const char *cmd, nc_ctx *ctx, nc_store *db,
-                         const char *dbpath, int64_t *run, nc_run_info *info,
-                         nc_campaign_cfg *cfg, nc_trial_rec **recs, int *n)
+int nc_cli_campaign_trials(const char *cmd, nc_ctx *ctx, nc_store *db,
+                           int64_t run, const nc_campaign_cfg *cfg,
+                           nc_trial_rec **recs, int *n,
+                           nc_campaign_result *res)
 {
     *recs = NULL;
     *n = 0;
-    memset(info, 0, sizeof *info);
-    nc_status st = NC_OK;
-    if (*run == 0) {
-        if ((st = newest_search(ctx, db, run)))
-            return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
-        if (*run == 0) {
-            fprintf(stderr, "nasc %s: no search campaign in %s (start one with "
-                    "'nasc search')\n", cmd, dbpath);
-            return NC_EXIT_DB;
-        }
-    }
-    if ((st = nc_cli_run_get(ctx, db, dbpath, *run, info)))
+    nc_status st = nc_store_trials(ctx, db, run, recs, n);
+    if (st)
         return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
-    if ((st = nc_campaign_cfg_of_run(ctx, db, *run, cfg)) ||
-        (st = nc_store_trials(ctx, db, *run, recs, n))) {
-        nc_run_info_clear(info);
-        /* A training run asked for here is the user's mistake, not the
-         * log's. */
-        return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
+    memset(res, 0, sizeof *res);
+    res->run = run;
+    if ((st = nc_campaign_summarize(ctx, cfg, *recs, *n, res))) {
+        nc_trial_recs_free(*recs, *n);
+        *recs = NULL;
+        *n = 0;
+        return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_WORK);
     }
     return NC_EXIT_OK;
 }
 
-int nc_cli_status(int argc, char **argv)
+int nc_cli_status_search(const nc_cli_args *a, nc_cli_run *rn, void *json)
 {
-    const char *dbpath = "runs.db";
-    int json = 0, ch;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", LONGOPTS, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DB:
-            if (nc_cli_path_arg(CMD, "--db", optarg, &dbpath))
-                return NC_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            nc_cli_status_help(stdout);
-            return NC_EXIT_OK;
-        default:
-            return nc_cli_bad_option(CMD, ch, argc, argv, LONGOPTS);
-        }
-    }
-    int64_t run = 0;
-    int r;
-    if (optind < argc &&
-        (r = nc_cli_run_operand(CMD, argc, argv, optind, &run)))
-        return r;
-
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_store *db;
-    if ((r = nc_cli_open_store(CMD, &ctx, dbpath, 0, &db)))
-        return r;
-    nc_run_info info;
-    nc_campaign_cfg cfg;
+    cJSON *j = json;
+    const nc_run_info *info = &rn->info;
+    const nc_cli_view *v = &rn->view;
+    const nc_campaign_cfg *cfg = &v->cfg.search;
     nc_trial_rec *recs;
     int n;
-    r = nc_cli_load_campaign(CMD, &ctx, db, dbpath, &run, &info, &cfg, &recs, &n);
-    if (r) {
-        nc_store_close(db);
-        return r;
-    }
     nc_campaign_result res;
-    memset(&res, 0, sizeof res);
-    res.run = run;
-    nc_status st = nc_campaign_summarize(&ctx, &cfg, recs, n, &res);
-    if (st) {
-        r = nc_cli_fail(CMD, &ctx, st, NC_CLI_AT_WORK);
-    } else if (json) {
-        char *s = nc_campaign_result_to_json(&cfg, &res);
+    int r = nc_cli_campaign_trials(a->name, &rn->ctx, rn->db, info->id, cfg,
+                                   &recs, &n, &res);
+    if (r)
+        return r;
+    nc_trial_recs_free(recs, n);
+    int supernet = cfg->supernet != NC_SUPERNET_NONE;
+    if (j) {
+        char *s = nc_campaign_result_to_json(cfg, &res);
         cJSON *o = s ? cJSON_Parse(s) : NULL;
         free(s);
-        if (o)
-            cJSON_AddStringToObject(o, "status", info.status);
-        if (o && cfg.supernet != NC_SUPERNET_NONE) {
-            cJSON_AddNumberToObject(o, "supernet_epochs_done", info.epochs_done);
-            cJSON_AddNumberToObject(o, "supernet_epochs",
-                                    cfg.supernet_train.epochs);
+        if (!o)
+            return nc_cli_print_json(NULL);
+        /* Its fields join the run's; "run" is there already. */
+        cJSON *it = o->child;
+        while (it) {
+            cJSON *next = it->next;
+            if (strcmp(it->string, "run") != 0)
+                cJSON_AddItemToObject(j, it->string,
+                                      cJSON_DetachItemViaPointer(o, it));
+            it = next;
         }
-        r = nc_cli_print_json(o);
-    } else {
-        printf("run %lld: search on %s, %s strategy, %s evaluator: %s\n",
-               (long long)run, cfg.space, nc_campaign_strategy_name(cfg.strategy),
-               nc_campaign_evaluator_name(cfg.evaluator), info.status);
-        /* The supernet trains first (its epochs are the run's epoch rows);
-         * until it is done, "0 trials" alone would look like a hang. */
-        if (cfg.supernet != NC_SUPERNET_NONE &&
-            info.epochs_done < cfg.supernet_train.epochs)
-            printf("supernet epoch %d/%d (training; trials start after it)\n",
-                   info.epochs_done, cfg.supernet_train.epochs);
-        printf("architectures: %lld/%lld (%.0f%%)", (long long)res.unique,
-               (long long)res.budget,
-               res.budget > 0 ? 100.0 * (double)res.unique / (double)res.budget
-                              : 100.0);
-        if (res.trials > res.unique)
-            printf(", %lld trials (%lld repeats answered from the cache)",
-                   (long long)res.trials, (long long)(res.trials - res.unique));
-        printf("\n");
-        if (res.best_trial >= 0) {
-            printf("best so far: trial %lld,", (long long)res.best_trial);
-            for (int k = 0; k < cfg.n_obj; k++)
-                printf(" %s %.6g", nc_campaign_objective_name(cfg.obj[k]),
-                       res.best_obj[k]);
-            if (isfinite(res.best_report))
-                printf(", %s %.6g", cfg.report_metric, res.best_report);
-            printf("\n  %s\n", res.best_arch);
+        cJSON_Delete(o);
+        if (supernet) {
+            cJSON_AddNumberToObject(j, "supernet_epochs_done",
+                                    info->epochs_done);
+            cJSON_AddNumberToObject(j, "supernet_epochs", v->epochs);
         }
-        if (cfg.n_obj > 1)
-            printf("pareto front: %d trials\n", res.pareto_size);
-        r = NC_EXIT_OK;
+        return NC_EXIT_OK;
     }
-    nc_trial_recs_free(recs, n);
-    nc_run_info_clear(&info);
-    nc_store_close(db);
-    return r;
+    /* The supernet trains first (its epochs are the run's epoch rows);
+     * until it is done, "0 architectures" alone would look like a hang. */
+    if (supernet && info->epochs_done < v->epochs)
+        printf("supernet epoch %d/%d (training; trials start after it)\n",
+               info->epochs_done, v->epochs);
+    printf("architectures: %lld/%lld (%.0f%%)", (long long)res.unique,
+           (long long)res.budget,
+           res.budget > 0 ? 100.0 * (double)res.unique / (double)res.budget
+                          : 100.0);
+    if (res.trials > res.unique)
+        printf(", %lld trials (%lld repeats answered from the cache)",
+               (long long)res.trials, (long long)(res.trials - res.unique));
+    printf("\n");
+    if (res.best_trial >= 0) {
+        printf("best so far: trial %lld,", (long long)res.best_trial);
+        for (int k = 0; k < cfg->n_obj; k++)
+            printf(" %s %.6g", nc_campaign_objective_name(cfg->obj[k]),
+                   res.best_obj[k]);
+        if (isfinite(res.best_report))
+            printf(", %s %.6g", cfg->report_metric, res.best_report);
+        printf("\n  %s\n", res.best_arch);
+    }
+    if (cfg->n_obj > 1)
+        printf("pareto front: %d trials\n", res.pareto_size);
+    printf("evaluation time: %.1f s\n", res.seconds);
+    return NC_EXIT_OK;
 }
+
+/* Training and DARTS runs (and any kind whose units are epochs): epochs
+ * done of planned, a DARTS run's phase, the last epoch's metrics. */
+int nc_cli_status_epochs(const nc_cli_args *a, nc_cli_run *r, void *json)
+{
+    cJSON *j = json;
+    const nc_run_info *info = &r->info;
+    const nc_cli_view *v = &r->view;
+    nc_epoch_metrics *ep = NULL;
+    int n = 0;
+    nc_status st = nc_store_epochs(&r->ctx, r->db, info->id, &ep, &n);
+    if (st)
+        return nc_cli_fail(a->name, &r->ctx, st, NC_CLI_AT_STORE);
+    const nc_epoch_metrics *last = n > 0 ? &ep[n - 1] : NULL;
+    if (j) {
+        cJSON_AddNumberToObject(j, "epochs_done", info->epochs_done);
+        cJSON_AddItemToObject(j, "epochs", v->epochs > 0
+                              ? cJSON_CreateNumber(v->epochs)
+                              : cJSON_CreateNull());
+        if (v->phase[0])
+            cJSON_AddStringToObject(j, "phase", v->phase);
+        cJSON_AddItemToObject(j, "last", last ? nc_cli_epoch_json(last)
+                                              : cJSON_CreateNull());
+    } else {
+        if (v->epochs > 0)
+            printf("epoch %d/%d\n", info->epochs_done, v->epochs);
+        if (v->phase[0])
+            printf("phase: %s\n", v->phase);
+        if (last)
+            nc_cli_print_epoch(last);
+        else
+            printf("no epoch finished yet\n");
+    }
+    free(ep);
+    return NC_EXIT_OK;
+}
+
+static int on_run(const nc_cli_args *a, void *opts, nc_cli_run *r)
+{
+    const nc_cli_kind *k = nc_cli_kind_find(r->info.kind);
+    int (*fn)(const nc_cli_args *, nc_cli_run *, void *) =
+        k && k->status ? k->status : nc_cli_status_epochs;
+    const nc_run_info *info = &r->info;
+    const char *status = info->status ? info->status : "";
+    int rc;
+    if (a->json) {
+        cJSON *j = cJSON_CreateObject();
+        if (!j || !cJSON_AddNumberToObject(j, "run", (double)r->id) ||
+            !cJSON_AddStringToObject(j, "kind", info->kind ? info->kind : "") ||
+            !cJSON_AddStringToObject(j, "status", status) ||
+            !cJSON_AddStringToObject(j, "what", r->view.what) ||
+            !nc_cli_json_state(j, info, &r->view)) {
+            cJSON_Delete(j);
+            j = NULL;
+        }
+        rc = j ? fn(a, r, j) : NC_EXIT_OK;
+        if (rc)
+            cJSON_Delete(j);
+        else
+            rc = nc_cli_print_json(j);   /* NULL: out of memory */
+        return rc;
+    }
+    printf("run %lld: %s: %s\n", (long long)r->id, r->view.what, status);
+    if (r->view.total > 0)
+        printf("progress: %lld/%lld units (%.0f%%)\n", (long long)r->view.done,
+               (long long)r->view.total,
+               100.0 * (double)r->view.done / (double)r->view.total);
+    if ((rc = fn(a, r, NULL)))
+        return rc;
+    nc_cli_print_state(info, a->db);
+    return nc_cli_flush();
+}
+
+const nc_cli_cmd nc_cli_cmd_status = {
+    .name = "status", .usage = "[RUN] [OPTIONS]",
+    .summary = "show where a run stands: progress, best so far, owner",
+    .about = ABOUT, .json = JSON,
+    .common = NC_CLI_DB | NC_CLI_JSON | NC_CLI_RUN_NEWEST,
+    .on_run = on_run,
+};

@@ -1,45 +1,25 @@
+/*
+ * main.c — `nasc`: the table of commands and the top-level options.
+ */
 #include "cli/cli.h"
 
 #include <string.h>
 
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    void (*help)(FILE *f);
-    const char *summary;
-} command;
-
-static const command COMMANDS[] = {
-    { "train", nc_cli_train, nc_cli_train_help,
-      "train a model as a new run in the run log" },
-    { "resume", nc_cli_resume, nc_cli_resume_help,
-      "continue a training run, search campaign or DARTS run" },
-    { "eval", nc_cli_eval, nc_cli_eval_help,
-      "evaluate a run's newest checkpoint" },
-    { "runs", nc_cli_runs, nc_cli_runs_help, "list the runs in a run log" },
-    { "show", nc_cli_show, nc_cli_show_help,
-      "show a run's configuration, epochs and result" },
-    { "search", nc_cli_search, nc_cli_search_help,
-      "run a search campaign from a campaign file" },
-    { "darts", nc_cli_darts, nc_cli_darts_help,
-      "differentiable search (DARTS, DARTS-PT) of an nb201 cell" },
-    { "status", nc_cli_status, nc_cli_status_help,
-      "show a search campaign's progress and best trial" },
-    { "report", nc_cli_report, nc_cli_report_help,
-      "leaderboard, Pareto front and CSV of a campaign" },
-    { "proxies", nc_cli_proxies, nc_cli_proxies_help,
-      "score architectures with zero-cost proxies, as CSV" },
-    { "latency-table", nc_cli_latency, nc_cli_latency_help,
-      "measure a space's layer-wise latency table for campaigns" },
+/* Every command, in the order `nasc --help` lists them. */
+static const nc_cli_cmd *const COMMANDS[] = {
+    &nc_cli_cmd_train, &nc_cli_cmd_resume, &nc_cli_cmd_eval, &nc_cli_cmd_runs,
+    &nc_cli_cmd_show, &nc_cli_cmd_status, &nc_cli_cmd_search,
+    &nc_cli_cmd_darts, &nc_cli_cmd_report, &nc_cli_cmd_proxies,
+    &nc_cli_cmd_latency,
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 
-static const command *find(const char *name)
+static const nc_cli_cmd *find(const char *name)
 {
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(COMMANDS[i].name, name) == 0)
-            return &COMMANDS[i];
+        if (strcmp(COMMANDS[i]->name, name) == 0)
+            return COMMANDS[i];
     return NULL;
 }
 
@@ -55,14 +35,17 @@ static void usage(FILE *f)
         "\n"
         "Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-13s  %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(f, "  %-13s  %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
     fprintf(f,
         "\n"
         "'nasc COMMAND --help' describes a command's options. Every command\n"
-        "takes --json for one line of JSON on stdout.\n"
+        "takes --json for one line of JSON on stdout. The commands that\n"
+        "compute use as many threads as nasc has cores (%d here) unless told\n"
+        "otherwise (--threads; nasc proxies: --workers); a run records its\n"
+        "count, and 'nasc resume' keeps it.\n"
         "\n"
         "Exit status:\n%s",
-        nc_cli_exit_codes_help);
+        nc_cli_default_threads(), nc_cli_exit_codes_help);
 }
 
 static int unknown_command(const char *name)
@@ -82,10 +65,10 @@ static int help(int argc, char **argv)
         fprintf(stderr, "nasc help: unexpected argument '%s'\n", argv[2]);
         return NC_EXIT_USAGE;
     }
-    const command *c = find(argv[1]);
+    const nc_cli_cmd *c = find(argv[1]);
     if (!c)
         return unknown_command(argv[1]);
-    c->help(stdout);
+    nc_cli_help(stdout, c);
     return NC_EXIT_OK;
 }
 
@@ -111,9 +94,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Try 'nasc --help'.\n");
         return NC_EXIT_USAGE;
     }
-    const command *c = find(name);
+    const nc_cli_cmd *c = find(name);
     if (!c)
         return unknown_command(name);
     /* The command sees itself as argv[0], as getopt expects. */
-    return c->run(argc - 1, argv + 1);
+    return nc_cli_dispatch(c, argc - 1, argv + 1);
 }

@@ -1,15 +1,17 @@
+/*
+ * output.c — what every command prints with: one JSON line, local times,
+ * the clock of the progress displays.
+ */
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int nc_cli_print_json(void *cjson)
+int nc_cli_print_json_text(char *s)
 {
-    cJSON *j = cjson;
-    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
     if (!s) {
         fprintf(stderr, "nasc: out of memory while writing JSON\n");
         return NC_EXIT_FAILURE;
@@ -17,27 +19,58 @@ int nc_cli_print_json(void *cjson)
     /* One line, so that scripts can take the last line of stdout. */
     puts(s);
     free(s);
-    return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
+    return nc_cli_flush();
 }
 
-int nc_cli_print_result(const nc_train_result *res, int json)
+int nc_cli_print_json(void *cjson)
 {
-    if (json) {
-        /* The same object the run log stores as the run's result. */
-        char *js = nc_train_result_to_json(res);
-        if (!js)
-            return nc_cli_print_json(NULL);
-        int ok = printf("%s\n", js) > 0 && fflush(stdout) == 0;
-        free(js);
-        return ok ? NC_EXIT_OK : NC_EXIT_FAILURE;
+    cJSON *j = cjson;
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return nc_cli_print_json_text(s);
+}
+
+void *nc_cli_json_num(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+void *nc_cli_epoch_json(const nc_epoch_metrics *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    if (!cJSON_AddNumberToObject(o, "epoch", m->epoch) ||
+        !cJSON_AddNumberToObject(o, "step", (double)m->step) ||
+        !cJSON_AddItemToObject(o, "lr", nc_cli_json_num(m->lr)) ||
+        !cJSON_AddItemToObject(o, "train_loss", nc_cli_json_num(m->train_loss)) ||
+        !cJSON_AddItemToObject(o, "train_accuracy",
+                               nc_cli_json_num(m->train_accuracy)) ||
+        !cJSON_AddItemToObject(o, "valid_loss", nc_cli_json_num(m->valid_loss)) ||
+        !cJSON_AddItemToObject(o, "valid_accuracy",
+                               nc_cli_json_num(m->valid_accuracy)) ||
+        !cJSON_AddItemToObject(o, "seconds", nc_cli_json_num(m->seconds))) {
+        cJSON_Delete(o);
+        return NULL;
     }
-    printf("run             %lld\n", (long long)res->run);
-    printf("epochs          %d\n", res->epochs_done);
-    printf("test accuracy   %.2f%%\n", 100.0 * res->test_accuracy);
-    printf("test loss       %.4f\n", res->test_loss);
-    printf("train seconds   %.1f\n", res->train_seconds);
-    printf("weights sha256  %s\n", res->weights_sha256);
-    return fflush(stdout) == 0 ? NC_EXIT_OK : NC_EXIT_FAILURE;
+    return o;
+}
+
+void nc_cli_print_epoch(const nc_epoch_metrics *m)
+{
+    printf("epoch %d: train loss %.4f, train accuracy %.2f%%", m->epoch,
+           m->train_loss, 100 * m->train_accuracy);
+    if (isfinite(m->valid_loss))
+        printf(", valid loss %.4f", m->valid_loss);
+    if (isfinite(m->valid_accuracy))
+        printf(", valid accuracy %.2f%%", 100 * m->valid_accuracy);
+    printf("\n");
+}
+
+int nc_cli_flush(void)
+{
+    return fflush(stdout) == 0 && !ferror(stdout) ? NC_EXIT_OK
+                                                  : NC_EXIT_FAILURE;
 }
 
 const char *nc_cli_format_time(double t, char *buf, size_t n)
@@ -50,20 +83,9 @@ const char *nc_cli_format_time(double t, char *buf, size_t n)
     return buf;
 }
 
-void nc_cli_run_model(const nc_run_info *info, char *model, size_t n,
-                      int *epochs)
+double nc_cli_now(void)
 {
-    snprintf(model, n, "-");
-    *epochs = 0;
-    if (!info->kind || strcmp(info->kind, "train") != 0 || !info->config_json)
-        return;
-    /* Read through the library's own parser, so the CLI does not depend on
-     * how the configuration names its fields. */
-    nc_ctx ctx;
-    nc_ctx_init(&ctx);
-    nc_train_cfg cfg;
-    if (nc_train_cfg_from_json(&ctx, info->config_json, &cfg) != NC_OK)
-        return;
-    snprintf(model, n, "%s", cfg.model);
-    *epochs = cfg.epochs;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -14,7 +14,7 @@ bad() {
 for v in abc 12x "" " 3" 0 -1 1.5 99999999999999999999; do
     bad --epochs "$v"
 done
-err_has "expected an integer >= 1"
+err_has "expected an integer in [1, 100000]"
 for v in abc -5 0 3.0; do
     bad --batch "$v"
 done
@@ -37,9 +37,9 @@ bad --seed -1
 bad --seed 18446744073709551616
 bad --seed 1e3
 
-# The message is the documented one.
+# The message is the documented one, with the range of the field.
 expect 2 train --epochs abc
-grep -qF "nasc train: --epochs: expected an integer >= 1, got 'abc'" err ||
+grep -qF "nasc train: --epochs: expected an integer in [1, 100000], got 'abc'" err ||
     fail "wrong message for --epochs abc"
 
 # Unknown options and missing values, for every command.

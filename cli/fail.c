@@ -1,8 +1,14 @@
+/*
+ * fail.c — errors and exit codes (cli/cli.h): the one place that turns a
+ * status into an exit code and a message into a line on stderr.
+ */
 #include "cli/cli.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 const char nc_cli_exit_codes_help[] =
     "  0  success\n"
@@ -15,7 +21,8 @@ const char nc_cli_exit_codes_help[] =
     "     damaged, read-only where the command writes, locked by another\n"
     "     process, from a newer version, fails a checksum, or has no such\n"
     "     run)\n"
-    "  5  wrong run state (e.g. resuming a run that has finished)\n";
+    "  5  wrong run state (e.g. resuming a run that has finished, that failed\n"
+    "     for good, or that another process is working on)\n";
 
 int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
 {
@@ -50,7 +57,7 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
  * possibly after prefixes added by its callers ("campaign 3, trial 5: run
  * log r.db: ..."). Work touches data files and the run log alike, with the
  * same I/O and format statuses, so the status alone cannot tell. */
-static int nc_cli_run_log_failed(const char *msg)
+static int run_log_failed(const char *msg)
 {
     for (const char *p = strstr(msg, "run log "); p;
          p = strstr(p + 1, "run log "))
@@ -64,7 +71,7 @@ int nc_cli_fail(const char *cmd, const nc_ctx *ctx, nc_status st,
 {
     if (ctx->status != NC_OK)
         st = ctx->status;
-    if (phase == NC_CLI_AT_WORK && nc_cli_run_log_failed(ctx->msg))
+    if (phase == NC_CLI_AT_WORK && run_log_failed(ctx->msg))
         phase = NC_CLI_AT_STORE;
     if (ctx->msg[0])
         fprintf(stderr, "nasc %s: %s\n", cmd, ctx->msg);
@@ -72,6 +79,20 @@ int nc_cli_fail(const char *cmd, const nc_ctx *ctx, nc_status st,
         fprintf(stderr, "nasc %s: failed (%s)\n", cmd, nc_status_name(st));
     int code = nc_cli_exit_code(st, phase);
     return code == NC_EXIT_OK ? NC_EXIT_FAILURE : code;
+}
+
+int nc_cli_fail_run(const char *cmd, const nc_ctx *ctx, nc_status st,
+                    int64_t run, const char *db)
+{
+    int r = nc_cli_fail(cmd, ctx, st, NC_CLI_AT_WORK);
+    if (ctx->status != NC_OK)
+        st = ctx->status;
+    /* A wrong state (done, held by another process, failed for good) and a
+     * divergence (the same seed diverges again) do not go away on resume. */
+    if (run > 0 && st != NC_ERR_STATE && st != NC_ERR_NUMERIC)
+        fprintf(stderr, "nasc %s: continue with: nasc resume %lld --db %s\n",
+                cmd, (long long)run, db);
+    return r;
 }
 
 int nc_cli_usage(const char *cmd, const char *fmt, ...)
@@ -85,58 +106,11 @@ int nc_cli_usage(const char *cmd, const char *fmt, ...)
     return NC_EXIT_USAGE;
 }
 
-int nc_cli_open_store(const char *cmd, nc_ctx *ctx, const char *path,
-                      int create, nc_store **db)
+void nc_cli_remove_fresh_db(const char *path)
 {
-    *db = NULL;
-    nc_status st = nc_store_open(ctx, path, create, db);
-    if (st == NC_OK)
-        return NC_EXIT_OK;
-    /* The user needs to know it was the --db file that failed. */
-    if (!strstr(ctx->msg, path))
-        nc_ctx_prefix(ctx, "run log %s", path);
-    nc_store_close(*db);
-    *db = NULL;
-    return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
-}
-
-nc_status nc_cli_run_get(nc_ctx *ctx, nc_store *db, const char *dbpath,
-                         int64_t run, nc_run_info *info)
-{
-    nc_status st = nc_store_run_get(ctx, db, run, info);
-    if (st == NC_ERR_NOTFOUND)
-        /* Said the same way by every command, with where to look. */
-        return nc_fail(ctx, st, "run %lld not found in %s (see: nasc runs "
-                       "--db %s)", (long long)run, dbpath, dbpath);
-    return st;
-}
-
-int nc_cli_load_run(const char *cmd, nc_ctx *ctx, nc_store *db,
-                    const char *dbpath, int64_t run, nc_run_info *info,
-                    nc_train_cfg *cfg, int *has_cfg)
-{
-    *has_cfg = 0;
-    nc_status st = nc_cli_run_get(ctx, db, dbpath, run, info);
-    if (st)
-        return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
-    if (!info->kind || strcmp(info->kind, "train") != 0)
-        return NC_EXIT_OK;
-    const char *js = info->config_json ? info->config_json : "";
-    st = nc_train_cfg_from_json(ctx, js, cfg);
-    if (st) {
-        nc_ctx_prefix(ctx, "run %lld", (long long)run);
-        nc_run_info_clear(info);
-        return nc_cli_fail(cmd, ctx, st, NC_CLI_AT_STORE);
-    }
-    *has_cfg = 1;
-    return NC_EXIT_OK;
-}
-
-int nc_cli_path_arg(const char *cmd, const char *opt, const char *arg,
-                    const char **dst)
-{
-    if (!arg[0])
-        return nc_cli_usage(cmd, "%s: expected a file name, got ''", opt);
-    *dst = arg;
-    return 0;
+    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+    char buf[PATH_MAX + 16];
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
+        if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) < (int)sizeof buf)
+            unlink(buf);
 }
