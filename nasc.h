@@ -11,33 +11,31 @@
  *
  *     cc prog.c $(pkg-config --cflags --libs nasc)
  *
- * and `#include "run/jobs.h"
-#include "nasc.h"` (the headers below are found through the
+ * and `#include "nasc.h"` (the headers below are found through the
  * -I.../include/nasc that pkg-config gives). The command-line tool nasc(1)
  * is a thin layer over these same calls.
  *
- * The layers, bottom up (a layer uses only those listed before it):
+ * The layers, bottom up (a layer uses only those listed before it, except
+ * that store/ sits beside them, used by run/ and by the command line):
  *
  *   core/        the context and status codes (ctx.h), counter-based random
  *                streams (rng.h), the op table of layer kinds and their
  *                kernels (op.h), networks as static DAGs with one flat
- *                parameter buffer (net.h), optimizers and learning-rate
- *                schedules (optim.h), a fork-join thread pool (pool.h),
- *                SHA-256 and finite-difference gradient checks.
+ *                parameter buffer and a thread count set once (net.h),
+ *                optimizers and learning-rate schedules (optim.h), a
+ *                fork-join thread pool (pool.h), the cores available
+ *                (cpu.h), configuration field tables (cfgtab.h: defaults,
+ *                validation, JSON both ways, command-line options), SHA-256
+ *                and finite-difference gradient checks.
  *   data/        image data sets in memory (Fashion-MNIST, MNIST, CIFAR-10/100
  *                readers), normalization, splits, batching, augmentation,
  *                and the facts of each set (input shape, classes).
- *   store/       the run log: runs with their configuration, epochs with
- *                checkpoints, campaign trials and state blobs, each write one
- *                transaction. The only layer that speaks SQL.
  *   models/      the built-in networks by name (mlp, cnn, nb201, and the nets
  *                of search-space architecture strings).
- *   train/       supervised training as a logged, resumable run: a
- *                configuration (nc_train_cfg, stored as JSON), the trainer
- *                loop, checkpoints, evaluation of a run's newest checkpoint.
  *   supernet/    search spaces behind one interface (space.h: nb201, mlp,
- *                mbv), weight-sharing supernets (SPOS, sandwich,
- *                once-for-all) and DARTS / DARTS-PT on the nb201 cell.
+ *                mbv), lists of architectures (arch_list.h), weight-sharing
+ *                supernets (SPOS, sandwich, once-for-all) and DARTS /
+ *                DARTS-PT on the nb201 cell.
  *   predictors/  zero-cost proxies that score an untrained net (synflow,
  *                snip, naswot, ...), batch scoring of many architectures
  *                over a thread pool, rank ensembles of proxies, learned
@@ -45,13 +43,26 @@
  *                rank metrics, and the parametric zero-cost proxy.
  *   search/      ask/tell search strategies (random, regularized evolution,
  *                NSGA-II, local, predictor-guided) and Pareto ranking.
- *   campaign/    a search campaign as one JSON file and one logged run: the
+ *   train/       supervised training as a job of the run layer: its
+ *                configuration (nc_train_cfg, stored as JSON), the trainer,
+ *                checkpoints.
+ *   campaign/    a search campaign as one JSON file and one job: the
  *                configuration, the evaluators that score a proposed
- *                architecture (table lookup, training from scratch), the
- *                CSV table reader, the zero-cost scorer, the latency
- *                objective with its layer-wise latency table, and the SVG
- *                charts of reports (plot.h).
- *
+ *                architecture (table lookup, training from scratch, weights
+ *                inherited from a supernet), an evaluation cache by
+ *                architecture, the CSV table reader, the zero-cost scorer,
+ *                the latency objective with its layer-wise latency table,
+ *                and the SVG charts of reports (plot.h).
+ *   run/         the run layer: one driver for every logged job (run.h:
+ *                create, own, commit each unit with its state in one
+ *                transaction, fail with a reason, resume, finish) and the
+ *                typed front doors (jobs.h: nc_train_start, nc_darts_start,
+ *                nc_campaign_start and their resumes). The only library
+ *                layer that uses store/.
+ *   store/       the run log: runs (owner, failure reason, progress,
+ *                parent), epochs with checkpoints, campaign trials and state
+ *                blobs. The only layer that speaks SQL.
+
  * A worked example: build a net, train it, run a small campaign. It is
  * examples/frontdoor.c, which the install test builds against an installed
  * copy and runs; error handling is shortened here to `goto fail`.
