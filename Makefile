@@ -111,7 +111,7 @@ LIBDIR   := $(PREFIX)/lib
 INCDIR   := $(PREFIX)/include/nasc
 MAN1DIR  := $(PREFIX)/share/man/man1
 PCDIR    := $(LIBDIR)/pkgconfig
-PRIVHDR  := %_int.h store/sql.h core/ops/% core/kernels/% train/ckpt.h run/owner.h
+PRIVHDR  := %_int.h store/sql.h core/ops/% core/kernels/% train/ckpt.h
 PUBHDR   := nasc.h $(filter-out $(PRIVHDR),$(foreach d,$(LIBDIRS),$(wildcard $(d)/*.h)))
 # The library is static, so its users link what it links; an instrumented
 # (SAN=1) library needs the sanitizer runtimes too.

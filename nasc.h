@@ -57,8 +57,9 @@
  *                create, own, commit each unit with its state in one
  *                transaction, fail with a reason, resume, finish) and the
  *                typed front doors (jobs.h: nc_train_start, nc_darts_start,
- *                nc_campaign_start and their resumes). The only library
- *                layer that uses store/.
+ *                nc_campaign_start and their resumes; owner.h: which
+ *                process works on a run). The only library layer that
+ *                uses store/.
  *   store/       the run log: runs (owner, failure reason, progress,
  *                parent), epochs with checkpoints, campaign trials and state
  *                blobs. The only layer that speaks SQL.
@@ -140,6 +141,7 @@
 
 #include "run/record.h"
 #include "run/run.h"
+#include "run/owner.h"
 #include "run/jobs.h"
 #include "store/store.h"
 #include "store/trials.h"

@@ -5,15 +5,12 @@
  * how to continue it.
  */
 #include "cli/cli.h"
+#include "run/owner.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Private to the run layer, which alone decides ownership; the command line
- * only reports it in the same words. */
-#include "run/owner.h"
 
 int nc_cli_open_store(const char *cmd, nc_ctx *ctx, const char *path,
                       int create, nc_store **db)

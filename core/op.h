@@ -2,8 +2,9 @@
  * op.h — the op table: every layer kind nasc knows, one row each.
  *
  * A row gives an op's forward and backward kernels, its output shape, its
- * parameter/state/scratch sizes, its initializer and its FLOPs. core/net.c
- * executes a DAG of nodes by looking rows up here; tests check every row's
+ * parameter/state/scratch sizes, its initializer and its FLOPs. A net
+ * (core/net.h; built in net.c, laid out in net_buf.c, run in net_run.c) is
+ * a DAG of nodes that looks its rows up here; tests check every row's
  * backward against finite differences (core/gradcheck.h).
  *
  * Memory layout of activations: "CNHW". A tensor of per-sample shape
@@ -19,7 +20,7 @@
  *   linear : W[cout][cin], then bias[cout] if attr.bias
  *   batchnorm: gamma[c], beta[c] if attr.affine; state: mean[c], var[c]
  *
- * Example (a forward call as net.c makes it):
+ * Example (a forward call as net_run.c makes it):
  *     const nc_op_def *d = nc_op_get(NC_OP_RELU);
  *     nc_exec e = { .attr = &a, .n = 128, .n_in = 1, .in = {s}, .out = s,
  *                   .x = {x}, .y = y, .train = 1 };

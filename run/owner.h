@@ -1,7 +1,13 @@
 /*
  * owner.h — who works on a run: an owner string "host:pid:start" for this
- * process, and whether the process an owner string names still lives.
- * Internal to run/.
+ * process, and whether the process an owner string names still lives. The
+ * run layer claims runs with it (run/run.h); whoever shows a run's owner
+ * (nc_run_info.owner) says who it is and whether it still works with it.
+ *
+ * Example:
+ *     char who[128];
+ *     nc_owner_describe(info.owner, who, sizeof who);
+ *     printf("%s (%s)\n", who, nc_owner_alive(info.owner) ? "live" : "gone");
  */
 #ifndef NC_RUN_OWNER_H
 #define NC_RUN_OWNER_H

@@ -103,7 +103,10 @@ static const char nc_schema_v2[] =
  * training runs) with its tag there. Existing runs keep their rows; their
  * units start at what epochs_done says, which is what a training run's
  * units are, and the training runs of a scratch campaign, which marked
- * their campaign inside their configuration, get it as parent and tag. */
+ * their campaign inside their configuration, get it as parent and tag and
+ * lose the mark: a training configuration holds training settings only,
+ * and the campaign compares it with the one it would start when it goes
+ * on with a trial killed part-way. */
 static const char nc_schema_v3[] =
     "ALTER TABLE runs ADD COLUMN owner TEXT;"
     "ALTER TABLE runs ADD COLUMN reason TEXT;"
@@ -114,7 +117,8 @@ static const char nc_schema_v3[] =
     "ALTER TABLE runs ADD COLUMN tag TEXT;"
     "UPDATE runs SET units_done = epochs_done;"
     "UPDATE runs SET parent = json_extract(config_json, '$.campaign.run'),"
-    " tag = 'trial ' || json_extract(config_json, '$.campaign.trial')"
+    " tag = 'trial ' || json_extract(config_json, '$.campaign.trial'),"
+    " config_json = json_remove(config_json, '$.campaign')"
     " WHERE kind = 'train' AND json_valid(config_json)"
     " AND json_type(config_json, '$.campaign.run') = 'integer'"
     " AND json_type(config_json, '$.campaign.trial') = 'integer';"

@@ -1,14 +1,15 @@
 /*
  * test_campaign_store.c — campaigns, trials and state blobs in the run log
  * (schema version 2): round trips, order, the upsert rule, refusals, the
- * state checksum, and migrating a version-1 file.
+ * state checksum, and migrating a version-1 file (and the campaign mark
+ * of version 2's training runs).
  *
  * Like test_store.c, the tests use sqlite3 directly to build old files and
  * to damage stored bytes; the product keeps its SQL inside store/.
  */
 #include "store/trials.h"
 #include "core/sha256.h"
-#include "tests/util/testutil.h"
+#include "tests/util/test_store_int.h"
 
 #include <check.h>
 #include <math.h>
@@ -18,56 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CFG "{\"space\":\"nb201\",\"trials\":10}"
-
-static const char *fresh_path(char *buf, size_t n, const char *name)
+/* A campaign run (kind 'search'); the shared new_run makes training runs. */
+static int64_t search_run(nc_ctx *ctx, nc_store *st)
 {
-    nc_test_path(buf, n, name);
-    unlink(buf);
-    char side[600];
-    snprintf(side, sizeof side, "%s-wal", buf);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", buf);
-    unlink(side);
-    return buf;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_close(db);
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
-static nc_store *open_ok(nc_ctx *ctx, const char *path, int create)
-{
-    nc_store *st = NULL;
-    nc_status e = nc_store_open(ctx, path, create, &st);
-    ck_assert_msg(e == NC_OK, "open %s: %s", path, ctx->msg);
-    return st;
-}
-
-static int64_t new_run(nc_ctx *ctx, nc_store *st, const char *kind)
-{
-    nc_run_info info = { .kind = kind, .config_json = CFG, .seed = 5,
-                         .threads = 1, .code_version = "test" };
+    nc_run_info info = { .kind = "search",
+                         .config_json = "{\"space\":\"nb201\",\"trials\":10}",
+                         .seed = 5, .threads = 1, .code_version = "test" };
     int64_t id = -1;
     ck_assert_msg(nc_store_run_create(ctx, st, &info, &id) == NC_OK, "%s",
                   ctx->msg);
@@ -91,7 +48,7 @@ START_TEST(test_campaign_roundtrip)
     nc_ctx_init(&ctx);
     char path[512];
     nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "c1.db"), 1);
-    int64_t run = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
     nc_campaign_rec c = { .space = "nb201", .strategy = "re", .budget = 100,
                           .status = "running" }, g;
     ck_assert_int_eq(nc_store_campaign_get(&ctx, st, run, &g),
@@ -123,8 +80,8 @@ START_TEST(test_trials_roundtrip_order)
     nc_ctx_init(&ctx);
     char path[512];
     nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "t1.db"), 1);
-    int64_t run = new_run(&ctx, st, "search");
-    int64_t other = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
+    int64_t other = search_run(&ctx, st);
     nc_trial_rec *a;
     int n = -1;
     ck_assert_int_eq(nc_store_trials(&ctx, st, run, &a, &n), NC_OK);
@@ -186,7 +143,7 @@ START_TEST(test_trial_upsert_rules)
     nc_ctx_init(&ctx);
     char path[512];
     nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "t2.db"), 1);
-    int64_t run = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
     nc_trial_rec t = trial(7, "proposed");
     t.n_obj = 0;
     ck_assert_int_eq(nc_store_trial_put(&ctx, st, run, &t), NC_OK);
@@ -239,7 +196,7 @@ START_TEST(test_trial_refusals)
     nc_ctx_init(&ctx);
     char path[512];
     nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "t3.db"), 1);
-    int64_t run = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
     nc_trial_rec t = trial(1, "done");
     t.obj[1] = NAN;
     ck_assert_int_eq(nc_store_trial_put(&ctx, st, run, &t), NC_ERR_NUMERIC);
@@ -285,7 +242,7 @@ START_TEST(test_state_blobs)
     nc_ctx_init(&ctx);
     char path[512];
     nc_store *st = open_ok(&ctx, fresh_path(path, sizeof path, "s1.db"), 1);
-    int64_t run = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
     void *b = (void *)1;
     size_t len = 7;
     ck_assert_int_eq(nc_store_state_get(&ctx, st, run, "strategy", &b, &len),
@@ -428,7 +385,7 @@ START_TEST(test_migrate_v1)
                             .valid_loss = NAN, .valid_accuracy = NAN,
                             .seconds = 1 };
     ck_assert_int_eq(nc_store_epoch_commit(&ctx, st, 1, &e2, "v", 1), NC_OK);
-    int64_t run = new_run(&ctx, st, "search");
+    int64_t run = search_run(&ctx, st);
     ck_assert_int_eq(run, 2);
     nc_trial_rec t = trial(0, "done");
     ck_assert_int_eq(nc_store_trial_put(&ctx, st, run, &t), NC_OK);
@@ -444,6 +401,45 @@ START_TEST(test_migrate_v1)
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE "
                                    "name IN ('campaigns','trials','states')"),
                      3);
+}
+END_TEST
+
+/* Version 2 scratch campaigns marked their training runs inside the
+ * configuration; version 3 makes the mark the run's parent and tag and
+ * takes it out of the configuration, leaving other runs alone. */
+START_TEST(test_migrate_campaign_mark)
+{
+    nc_ctx ctx;
+    nc_ctx_init(&ctx);
+    char path[512], sql[4096];
+    fresh_path(path, sizeof path, "mark.db");
+    snprintf(sql, sizeof sql,
+             "BEGIN; %s"
+             "INSERT INTO runs (kind, status, config_json, code_version, seed,"
+             " threads, created, updated) VALUES"
+             " ('train', 'running', '{\"model\":\"mlp\",\"campaign\":"
+             "{\"run\":7,\"trial\":3},\"epochs\":2}', 'v2', 1, 1, 1, 1),"
+             " ('train', 'done', '{\"model\":\"cnn\"}', 'v2', 1, 1, 1, 1),"
+             " ('train', 'done', 'not json', 'v2', 1, 1, 1, 1);"
+             "PRAGMA application_id = %d; PRAGMA user_version = 1; COMMIT;",
+             v1_ddl, 0x6E617363);
+    raw_exec(path, sql);
+    nc_store_close(open_ok(&ctx, path, 0));
+    ck_assert_int_eq(raw_int(path, "SELECT parent FROM runs WHERE id = 1"), 7);
+    char *t = raw_text(path, "SELECT tag FROM runs WHERE id = 1");
+    ck_assert_str_eq(t, "trial 3");
+    free(t);
+    t = raw_text(path, "SELECT config_json FROM runs WHERE id = 1");
+    ck_assert_str_eq(t, "{\"model\":\"mlp\",\"epochs\":2}");
+    free(t);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM runs WHERE id > 1 "
+                                   "AND parent IS NULL AND tag IS NULL"), 2);
+    t = raw_text(path, "SELECT config_json FROM runs WHERE id = 2");
+    ck_assert_str_eq(t, "{\"model\":\"cnn\"}");
+    free(t);
+    t = raw_text(path, "SELECT config_json FROM runs WHERE id = 3");
+    ck_assert_str_eq(t, "not json");
+    free(t);
 }
 END_TEST
 
@@ -475,6 +471,7 @@ static Suite *campaign_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("schema");
     tcase_add_test(tc, test_migrate_v1);
+    tcase_add_test(tc, test_migrate_campaign_mark);
     tcase_add_test(tc, test_newer_version_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -1,6 +1,7 @@
 /*
  * input.c — the data node. It has no inputs and no kernels: nc_net_input()
- * gives it its shape and net.c copies the batch into its output buffer.
+ * gives it its shape, and the forward pass (core/net_run.c) makes the
+ * caller's batch its output, which nothing writes.
  */
 #include "core/ops/ops.h"
 
