@@ -37,7 +37,7 @@ LDFLAGS  := -pthread $(SANFLAGS)
 LDLIBS   := -lxgboost -llapacke -lopenblas -lsqlite3 -lcjson -lz -lm
 CHECKLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt)
 
-LIBDIRS  := core core/ops core/kernels data store run models supernet predictors search campaign train
+LIBDIRS  := core core/ops core/kernels data store run models supernet predictors search campaign train export
 LIBSRC   := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)
 CLISRC   := $(wildcard cli/*.c)

@@ -63,7 +63,10 @@
  *   store/       the run log: runs (owner, failure reason, progress,
  *                parent), epochs with checkpoints, campaign trials and state
  *                blobs. The only layer that speaks SQL.
-
+ *   export/      the .nasc model file (mfile.h): a whole model, graph,
+ *                weights and lineage, checked on read
+ *                (docs/MODEL_FORMAT.md).
+ *
  * A worked example: build a net, train it, run a small campaign. It is
  * examples/frontdoor.c, which the install test builds against an installed
  * copy and runs; error handling is shortened here to `goto fail`.
@@ -173,5 +176,7 @@
 #include "campaign/zc.h"
 #include "campaign/latency.h"
 #include "campaign/plot.h"
+
+#include "export/mfile.h"
 
 #endif

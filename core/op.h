@@ -37,6 +37,8 @@
 
 enum { NC_MAX_IN = 8 };
 
+/* The values are stored in model files (docs/MODEL_FORMAT.md): new kinds go
+ * at the end, and none is ever renumbered. */
 typedef enum nc_op_kind {
     NC_OP_INPUT = 0,     /* the data; no kernels */
     NC_OP_CONV2D,        /* 1 input; k, stride, pad, groups, cout, bias */
