@@ -1,5 +1,7 @@
 # nasc — plain Makefile. Switches:
 #   SAN=1     AddressSanitizer + UndefinedBehaviorSanitizer build (objects in build-san/)
+#   FUZZ=1    clang build for libFuzzer with ASan + UBSan (objects in build-fuzz/);
+#             `make fuzz` builds and runs the fuzz targets, FUZZ_RUNS=N executions
 #   NATIVE=1  -march=native (default: -march=x86-64-v3 with run-time picked AVX-512 paths)
 #   DEBUG=1   -O0 -g
 #   BUILD=dir out-of-tree object directory (default build/, or build-san/ with SAN=1)
@@ -7,9 +9,14 @@
 #               stages the install under dir (packaging), as usual
 CC      ?= cc
 SAN     ?= 0
+FUZZ    ?= 0
 NATIVE  ?= 0
 DEBUG   ?= 0
 
+ifeq ($(FUZZ),1)
+CC      := clang
+BUILD   ?= build-fuzz
+endif
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 else
@@ -27,6 +34,10 @@ endif
 SANFLAGS :=
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      := -O1 -g
+endif
+ifeq ($(FUZZ),1)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT      := -O1 -g
 endif
 
@@ -52,7 +63,7 @@ BENCHUTIL := $(BUILD)/bench/util/zc_csv.o
 LIB      := $(BUILD)/libnasc.a
 BIN      := $(BUILD)/nasc
 
-.PHONY: all check check-unit check-cli bench clean
+.PHONY: all check check-unit check-cli bench clean fuzz fuzz-run
 all: $(BIN) nasc
 
 # A stable path for scripts and the README, whatever BUILD is.
@@ -95,8 +106,31 @@ check-cli: $(BIN)
 bench: $(BIN) $(BENCHBIN)
 	NC_BIN=$(BIN) NC_BUILD=$(BUILD) sh bench/run.sh
 
+# Fuzzing (tests/fuzz/README.md): the reader of every file format nasc
+# reads from users, under libFuzzer with ASan and UBSan, from a seed corpus
+# the seed writer makes. FUZZ_RUNS executions per target (-runs; seed 1).
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS := mfile
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/fuzz/%_seeds: $(BUILD)/tests/fuzz/%_seeds.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%) $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%_seeds)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  c=$(BUILD)/fuzz/$$t; rm -rf $$c; mkdir -p $$c; \
+	  $(BUILD)/tests/fuzz/$${t}_seeds $$c; \
+	  echo "== fuzz $$t: $(FUZZ_RUNS) runs"; \
+	  $(BUILD)/tests/fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) -seed=1 -rss_limit_mb=4096 \
+	    -print_final_stats=1 $$c; done
+
 clean:
-	rm -rf build build-san nasc
+	rm -rf build build-san build-fuzz nasc
 
 # Installation, as a C tool: the binary, the static library with its public
 # headers (under include/nasc/, in their folders, so the headers' own

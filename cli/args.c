@@ -173,6 +173,9 @@ void nc_cli_help(FILE *f, const nc_cli_cmd *c)
     if (c->common & NC_CLI_RUN_NEWEST)
         help_line(f, "RUN", "the run id (see 'nasc runs'); default: the "
                   "newest run that is not a campaign's trial");
+    if (c->common & NC_CLI_FILE)
+        help_line(f, "FILE", "the model file (.nasc; 'nasc export' writes "
+                  "one)");
     for (int i = 0; i < s.n; i++)
         row_help(f, c, &s, i, defaults);
     if (c->common & NC_CLI_DB)
@@ -327,6 +330,13 @@ static int parse(const nc_cli_cmd *c, const optset *s, int argc, char **argv,
     if ((c->common & NC_CLI_RUN) ||
         ((c->common & NC_CLI_RUN_NEWEST) && optind < argc))
         r = run_operand(c->name, argc, argv, &a->run);
+    else if ((c->common & NC_CLI_FILE) && optind >= argc)
+        r = nc_cli_usage(c->name, "missing FILE (a model file)");
+    else if ((c->common & NC_CLI_FILE) && optind + 1 < argc)
+        r = nc_cli_usage(c->name, "unexpected argument '%s'",
+                         argv[optind + 1]);
+    else if (c->common & NC_CLI_FILE)
+        a->file = argv[optind];
     else if (optind < argc)
         r = nc_cli_usage(c->name, "unexpected argument '%s'", argv[optind]);
     if (r || !c->threads_opt || nc_cli_given(a, c->threads_opt))

@@ -84,7 +84,9 @@ extern const char nc_cli_exit_codes_help[];
  * read-only, locked or damaged log shows up during the work too). */
 typedef enum nc_cli_phase {
     NC_CLI_AT_STORE,   /* opening or reading the run log */
-    NC_CLI_AT_WORK     /* training, resuming, evaluating */
+    NC_CLI_AT_WORK,    /* training, resuming, evaluating */
+    NC_CLI_AT_FILE     /* reading a file the user named (a model file): a
+                          missing, damaged or newer file is a data error */
 } nc_cli_phase;
 
 /* nc_status -> exit code; the one place that decides it. */
@@ -120,8 +122,9 @@ enum {
     NC_CLI_JSON = 1u << 2,       /* --json, described by nc_cli_cmd.json */
     NC_CLI_QUIET = 1u << 3,      /* --quiet: no progress display */
     NC_CLI_RUN = 1u << 4,        /* a RUN operand, required */
-    NC_CLI_RUN_NEWEST = 1u << 5  /* a RUN operand, optional: 0 when absent
+    NC_CLI_RUN_NEWEST = 1u << 5, /* a RUN operand, optional: 0 when absent
                                     (the command takes the newest run) */
+    NC_CLI_FILE = 1u << 6        /* a FILE operand (a model file), required */
 };
 
 typedef struct nc_cli_args nc_cli_args;
@@ -168,6 +171,7 @@ struct nc_cli_args {
     const char *db;         /* --db, "runs.db" by default */
     int json, quiet;
     int64_t run;            /* the RUN operand; 0 when optional and absent */
+    const char *file;       /* the FILE operand (NC_CLI_FILE) */
     /* The options given on the command line ("--model"), each once. */
     const char *given[64];
     int n_given;
@@ -391,7 +395,8 @@ void nc_cli_progress_end(nc_cli_progress *p);
 extern const nc_cli_cmd nc_cli_cmd_train, nc_cli_cmd_resume, nc_cli_cmd_eval,
     nc_cli_cmd_runs, nc_cli_cmd_show, nc_cli_cmd_search, nc_cli_cmd_darts,
     nc_cli_cmd_status, nc_cli_cmd_report, nc_cli_cmd_proxies,
-    nc_cli_cmd_latency;
+    nc_cli_cmd_latency, nc_cli_cmd_export, nc_cli_cmd_inspect,
+    nc_cli_cmd_infer;
 
 /* The kinds' entries, in the command files of their kinds. */
 extern const nc_cli_starter nc_cli_train_starter, nc_cli_darts_starter,

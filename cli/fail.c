@@ -37,9 +37,10 @@ int nc_cli_exit_code(nc_status st, nc_cli_phase phase)
     case NC_ERR_IO:
     case NC_ERR_FORMAT:
         return phase == NC_CLI_AT_STORE ? NC_EXIT_DB : NC_EXIT_DATA;
-    case NC_ERR_DB:
     case NC_ERR_CHECKSUM:
     case NC_ERR_VERSION:
+        return phase == NC_CLI_AT_FILE ? NC_EXIT_DATA : NC_EXIT_DB;
+    case NC_ERR_DB:
     case NC_ERR_NOTFOUND:
         return NC_EXIT_DB;
     case NC_ERR_STATE:

@@ -10,7 +10,8 @@ static const nc_cli_cmd *const COMMANDS[] = {
     &nc_cli_cmd_train, &nc_cli_cmd_resume, &nc_cli_cmd_eval, &nc_cli_cmd_runs,
     &nc_cli_cmd_show, &nc_cli_cmd_status, &nc_cli_cmd_search,
     &nc_cli_cmd_darts, &nc_cli_cmd_report, &nc_cli_cmd_proxies,
-    &nc_cli_cmd_latency,
+    &nc_cli_cmd_latency, &nc_cli_cmd_export, &nc_cli_cmd_inspect,
+    &nc_cli_cmd_infer,
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };

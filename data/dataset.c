@@ -346,6 +346,10 @@ void nc_dataset_normalize(nc_dataset *ds, const float *mean, const float *std)
     for (int c = 0; c < ds->c; c++) {
         float m = mean[c];
         float sd = std[c] > 0.0f ? std[c] : 1.0f;
+        if (c < NC_DATASET_MAX_CHANNELS) {
+            ds->norm_mean[c] = m;
+            ds->norm_std[c] = sd;
+        }
         for (int i = 0; i < ds->n; i++) {
             float *p = ds->x + ((size_t)i * ds->c + c) * hw;
             for (size_t k = 0; k < hw; k++)

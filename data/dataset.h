@@ -24,12 +24,18 @@
 #include "core/op.h"
 #include "core/rng.h"
 
+enum { NC_DATASET_MAX_CHANNELS = 16 };
+
 typedef struct nc_dataset {
     int n;            /* samples */
     int c, h, w;      /* per-sample shape */
     int n_classes;    /* labels are in [0, n_classes) */
     float *x;         /* n*c*h*w floats, sample-major; owned */
     int32_t *y;       /* n labels; owned */
+    /* The per-channel normalization nc_dataset_normalize applied last,
+     * x = (raw - norm_mean[ch]) / norm_std[ch], for whoever must feed a
+     * trained net the same way (a model file); 0 and 0 when none was. */
+    float norm_mean[NC_DATASET_MAX_CHANNELS], norm_std[NC_DATASET_MAX_CHANNELS];
 } nc_dataset;
 
 typedef enum nc_split { NC_SPLIT_TRAIN = 0, NC_SPLIT_TEST = 1 } nc_split;
@@ -113,10 +119,10 @@ nc_status nc_dataset_split(nc_ctx *ctx, const nc_dataset *src, int n_valid,
  * set gives mean 0, std 1. */
 void nc_dataset_stats(const nc_dataset *ds, float *mean, float *std);
 /* x = (x - mean[c]) / std[c] in place; a std that is not > 0 (a constant
- * channel) counts as 1, so the result stays finite. */
+ * channel) counts as 1, so the result stays finite. Records what it applied
+ * in norm_mean and norm_std (for the first NC_DATASET_MAX_CHANNELS
+ * channels). */
 void nc_dataset_normalize(nc_dataset *ds, const float *mean, const float *std);
-
-enum { NC_DATASET_MAX_CHANNELS = 16 };
 
 /* Loads the named data set (as nc_dataset_load) and returns its parts:
  * train and valid are a split of the training file (the last n_valid

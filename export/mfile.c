@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,15 @@
 
 #include "core/sha256.h"
 
-static const unsigned char MAGIC[8] = { 'N', 'A', 'S', 'C', 'M', 'O', 'D', 'L' };
+static const unsigned char MAGIC[8] = { 'N', 'A', 'S', 'C',
+                                        'M', 'O', 'D', 'L' };
 
 /* Section tags, and the flag that lets an older reader skip a section. */
 #define TAG_GRAPH "GRPH"
 #define TAG_PARAMS "PARM"
 #define TAG_STATE "STAT"
 #define TAG_LINEAGE "LINE"
+#define TAG_NORM "NORM"
 enum { SECTION_HEADER = 16, SECTION_OPTIONAL = 1, NODE_BYTES = 112,
        MAX_LINEAGE = 1 << 20 };
 
@@ -152,14 +155,43 @@ static unsigned char *section(unsigned char *p, const char *tag, uint64_t len)
     return p + SECTION_HEADER;
 }
 
-nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const char *lineage,
-                          unsigned char **buf, size_t *len)
+/* The identity normalization of an input of c channels. */
+static nc_mfile_norm norm_identity(int c)
+{
+    nc_mfile_norm n = { .c = c };
+    for (int i = 0; i < NC_MFILE_MAX_CHANNELS; i++)
+        n.std[i] = 1.0f;
+    return n;
+}
+
+static int norm_ok(const nc_mfile_norm *n, int c)
+{
+    if (n->c != c || c < 1 || c > NC_MFILE_MAX_CHANNELS)
+        return 0;
+    for (int i = 0; i < c; i++)
+        if (!isfinite(n->mean[i]) || !isfinite(n->std[i]) || !(n->std[i] > 0))
+            return 0;
+    return 1;
+}
+
+nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const nc_mfile_norm *norm,
+                          const char *lineage, unsigned char **buf,
+                          size_t *len)
 {
     *buf = NULL;
     *len = 0;
     if (nc_net_output_node(net) < 0)
         return nc_fail(ctx, NC_ERR_STATE, "model file: the net is not "
                        "finalized");
+    int ic = nc_net_input_shape(net).c;
+    nc_mfile_norm id = norm_identity(ic);
+    if (!norm)
+        norm = &id;
+    if (!norm_ok(norm, ic))
+        return nc_fail(ctx, NC_ERR_INVAL, "model file: the input "
+                       "normalization must give a finite mean and a std > 0 "
+                       "for each of the net's %d input channels (at most %d)",
+                       ic, NC_MFILE_MAX_CHANNELS);
     const char *lin = lineage && lineage[0] ? lineage : "{}";
     cJSON *j = cJSON_Parse(lin);
     int ok = cJSON_IsObject(j);
@@ -174,15 +206,16 @@ nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const char *lineage,
     int nodes = graph_nodes(net);
     size_t np = nc_net_n_params(net), ns = nc_net_n_state(net);
     size_t graph = 8 + (size_t)nodes * NODE_BYTES;
-    size_t total = NC_MFILE_HEADER + 4 * SECTION_HEADER + graph + 4 * np +
-                   4 * ns + lin_len;
+    size_t normb = 4 + 8 * (size_t)ic;
+    size_t total = NC_MFILE_HEADER + 5 * SECTION_HEADER + graph + 4 * np +
+                   4 * ns + normb + lin_len;
     unsigned char *b = calloc(total, 1);
     if (!b)
         return nc_fail(ctx, NC_ERR_NOMEM, "model file: out of memory for "
                        "%zu bytes", total);
     memcpy(b, MAGIC, 8);
     put_u32(b + 8, NC_MFILE_VERSION);
-    put_u32(b + 12, 4);
+    put_u32(b + 12, 5);
     put_u64(b + 16, total);
     unsigned char *p = section(b + NC_MFILE_HEADER, TAG_GRAPH, graph);
     put_u32(p, (uint32_t)nodes);
@@ -200,6 +233,13 @@ nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const char *lineage,
     p = section(p, TAG_STATE, 4 * (uint64_t)ns);
     for (size_t i = 0; i < ns; i++, p += 4)
         put_f32(p, s[i]);
+    p = section(p, TAG_NORM, normb);
+    put_u32(p, (uint32_t)ic);
+    for (int i = 0; i < ic; i++) {
+        put_f32(p + 4 + 4 * i, norm->mean[i]);
+        put_f32(p + 4 + 4 * (ic + i), norm->std[i]);
+    }
+    p += normb;
     p = section(p, TAG_LINEAGE, lin_len);
     memcpy(p, lin, lin_len);
     nc_sha256 h;
@@ -214,8 +254,8 @@ nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const char *lineage,
 /* ---- reading ---- */
 
 typedef struct sections {
-    const unsigned char *graph, *params, *state, *lineage;
-    uint64_t graph_len, params_len, state_len, lineage_len;
+    const unsigned char *graph, *params, *state, *lineage, *norm;
+    uint64_t graph_len, params_len, state_len, lineage_len, norm_len;
     size_t graph_off;           /* the graph section's byte in the file */
 } sections;
 
@@ -281,6 +321,8 @@ static nc_status read_sections(nc_ctx *ctx, const unsigned char *b,
             slot = &s->state, slot_len = &s->state_len;
         else if (!memcmp(h, TAG_LINEAGE, 4))
             slot = &s->lineage, slot_len = &s->lineage_len;
+        else if (!memcmp(h, TAG_NORM, 4))
+            slot = &s->norm, slot_len = &s->norm_len;
         else if (!(flags & SECTION_OPTIONAL))
             return nc_fail(ctx, NC_ERR_VERSION, "model file: section %u has "
                            "an unknown required tag (byte %zu); a newer "
@@ -301,8 +343,8 @@ static nc_status read_sections(nc_ctx *ctx, const unsigned char *b,
         return nc_fail(ctx, NC_ERR_FORMAT, "model file: %zu bytes after the "
                        "last section", len - off);
     const char *missing = !s->graph ? TAG_GRAPH : !s->params ? TAG_PARAMS
-                          : !s->state ? TAG_STATE : !s->lineage ? TAG_LINEAGE
-                          : NULL;
+                          : !s->state ? TAG_STATE : !s->norm ? TAG_NORM
+                          : !s->lineage ? TAG_LINEAGE : NULL;
     if (missing)
         return nc_fail(ctx, NC_ERR_FORMAT, "model file: no '%s' section",
                        missing);
@@ -398,9 +440,13 @@ static nc_status read_graph(nc_ctx *ctx, const sections *s, node_rec **out,
 }
 
 /* Builds the net node by node; each node's shape and sizes as the builder
- * derives them must be the file's. */
-static nc_status build(nc_ctx *ctx, const node_rec *r, int n, nc_net *net)
+ * derives them must be the file's, and what finalize will allocate for
+ * batches of n_max on `threads` threads (activations with their gradients,
+ * saved values, scratch) must stay within NC_MFILE_MAX_FLOATS. */
+static nc_status build(nc_ctx *ctx, const node_rec *r, int n, int n_max,
+                       int threads, nc_net *net)
 {
+    uint64_t mem = 0, work = 0;
     for (int i = 0; i < n; i++) {
         const node_rec *x = &r[i];
         int in[NC_MAX_IN];
@@ -428,6 +474,17 @@ static nc_status build(nc_ctx *ctx, const node_rec *r, int n, nc_net *net)
                            (unsigned long long)x->n_s, nd.out.c, nd.out.h,
                            nd.out.w, (unsigned long long)w,
                            (unsigned long long)st);
+        uint64_t sv = d->n_save ? d->n_save(&nd.attr, nd.in_shape, nd.out,
+                                            n_max) : 0;
+        uint64_t wk = d->n_work ? d->n_work(&nd.attr, nd.in_shape, nd.out,
+                                            n_max) : 0;
+        mem += 2 * nc_shape_size(nd.out) * (uint64_t)n_max + sv;
+        work = wk > work ? wk : work;
+        if (mem + work * (uint64_t)threads > NC_MFILE_MAX_FLOATS)
+            return nc_fail(ctx, NC_ERR_FORMAT, "model file: at node %d (%s) "
+                           "the net would need more than %d floats of "
+                           "activations and scratch for batches of %d",
+                           i, d->name, NC_MFILE_MAX_FLOATS, n_max);
         if (x->tag != -1)
             nc_net_set_tag(net, id, x->tag);
     }
@@ -457,16 +514,41 @@ static nc_status read_lineage(nc_ctx *ctx, const sections *s, char **out)
     return NC_OK;
 }
 
+/* The normalization section, for an input of c channels. */
+static nc_status read_norm(nc_ctx *ctx, const sections *s, int c,
+                           nc_mfile_norm *out)
+{
+    uint32_t k = s->norm_len >= 4 ? get_u32(s->norm) : 0;
+    nc_mfile_norm n = norm_identity(c);
+    if (s->norm_len < 4 || k != (uint32_t)c ||
+        s->norm_len != 4 + 8 * (uint64_t)k)
+        return nc_fail(ctx, NC_ERR_FORMAT, "model file: the normalization "
+                       "section (%llu bytes) is not one mean and one std "
+                       "for each of the %d input channels",
+                       (unsigned long long)s->norm_len, c);
+    for (int i = 0; i < c; i++) {
+        n.mean[i] = get_f32(s->norm + 4 + 4 * i);
+        n.std[i] = get_f32(s->norm + 4 + 4 * (c + i));
+    }
+    if (!norm_ok(&n, c))
+        return nc_fail(ctx, NC_ERR_FORMAT, "model file: the normalization "
+                       "has a mean that is not finite or a std that is not "
+                       "> 0");
+    *out = n;
+    return NC_OK;
+}
+
 nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
                           int n_max, int threads, nc_net **net,
-                          char **lineage)
+                          nc_mfile_norm *norm, char **lineage)
 {
     *net = NULL;
     if (lineage)
         *lineage = NULL;
-    if (n_max < 1 || n_max > (1 << 16))
-        return nc_fail(ctx, NC_ERR_INVAL, "model file: batch size %d outside "
-                       "1..65536", n_max);
+    if (n_max < 1 || n_max > (1 << 16) || threads > 1024)
+        return nc_fail(ctx, NC_ERR_INVAL, "model file: batch size %d or "
+                       "thread count %d outside 1..65536 and 1..1024",
+                       n_max, threads);
     uint32_t n_sections = 0;
     sections s;
     nc_status st = read_header(ctx, buf, len, &n_sections);
@@ -479,12 +561,18 @@ nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
     int n = 0, output = 0;
     if (!st)
         st = read_graph(ctx, &s, &r, &n, &output);
+    nc_mfile_norm nm;
+    if (!st && r[0].out.c > NC_MFILE_MAX_CHANNELS)
+        st = nc_fail(ctx, NC_ERR_FORMAT, "model file: %d input channels, at "
+                     "most %d", r[0].out.c, NC_MFILE_MAX_CHANNELS);
+    if (!st)
+        st = read_norm(ctx, &s, r[0].out.c, &nm);
     nc_net *nt = NULL;
     if (!st && !(nt = nc_net_new()))
         st = nc_fail(ctx, NC_ERR_NOMEM, "model file: out of memory");
     if (!st) {
         nc_net_set_threads(nt, threads);
-        st = build(ctx, r, n, nt);
+        st = build(ctx, r, n, n_max, threads < 1 ? 1 : threads, nt);
     }
     if (!st && (st = nc_net_finalize(ctx, nt, output, n_max)))
         nc_ctx_prefix(ctx, "model file");
@@ -502,6 +590,8 @@ nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
         return st == NC_ERR_INVAL ? NC_ERR_FORMAT : st;
     }
     *net = nt;
+    if (norm)
+        *norm = nm;
     if (lineage)
         *lineage = lin;
     else
@@ -512,11 +602,12 @@ nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
 /* ---- files ---- */
 
 nc_status nc_mfile_save(nc_ctx *ctx, const char *path, nc_net *net,
-                        const char *lineage, char sha256[65])
+                        const nc_mfile_norm *norm, const char *lineage,
+                        char sha256[65])
 {
     unsigned char *b;
     size_t len;
-    nc_status st = nc_mfile_encode(ctx, net, lineage, &b, &len);
+    nc_status st = nc_mfile_encode(ctx, net, norm, lineage, &b, &len);
     if (st)
         return st;
     size_t pl = strlen(path);
@@ -556,7 +647,8 @@ nc_status nc_mfile_save(nc_ctx *ctx, const char *path, nc_net *net,
 }
 
 nc_status nc_mfile_load(nc_ctx *ctx, const char *path, int n_max, int threads,
-                        nc_net **net, char **lineage, char sha256[65])
+                        nc_net **net, nc_mfile_norm *norm, char **lineage,
+                        char sha256[65])
 {
     *net = NULL;
     if (lineage)
@@ -581,7 +673,8 @@ nc_status nc_mfile_load(nc_ctx *ctx, const char *path, int n_max, int threads,
                      end);
     fclose(f);
     if (!st) {
-        st = nc_mfile_decode(ctx, b, len, n_max, threads, net, lineage);
+        st = nc_mfile_decode(ctx, b, len, n_max, threads, net, norm,
+                             lineage);
         if (st)
             nc_ctx_prefix(ctx, "%s", path);
         else if (sha256)

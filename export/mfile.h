@@ -8,11 +8,12 @@
  * parameters and state, the reader's batch size and thread count):
  *
  *     char sha[65];
- *     if (nc_mfile_save(ctx, "m.nasc", net, "{\"run\": 3}", sha))
+ *     nc_mfile_norm norm = { .c = 1, .mean = { 0.286f }, .std = { 0.353f } };
+ *     if (nc_mfile_save(ctx, "m.nasc", net, &norm, "{\"run\": 3}", sha))
  *         ...error in ctx->msg...
  *     nc_net *copy;
  *     char *lineage;
- *     if (nc_mfile_load(ctx, "m.nasc", 128, 2, &copy, &lineage, sha))
+ *     if (nc_mfile_load(ctx, "m.nasc", 128, 2, &copy, &norm, &lineage, sha))
  *         ...error in ctx->msg...
  *     ...nc_net_forward(ctx, copy, ...)...
  *     free(lineage);
@@ -40,23 +41,40 @@ enum {
     /* Activations per sample, summed over the nodes: a bound on what a
      * rebuilt net may ask finalize for, whatever the file says. */
     NC_MFILE_MAX_ACT = 1 << 26,
+    /* What finalize may allocate for the rebuilt net at the caller's batch
+     * size and threads (activations, gradients, saved values, scratch):
+     * 1 GiB of floats. */
+    NC_MFILE_MAX_FLOATS = 1 << 28,
+    NC_MFILE_MAX_CHANNELS = 16,
 };
 
-/* The file's bytes for a finalized net: header, graph, parameters, state
- * and the lineage (a JSON object as text; NULL or "" writes "{}"). *buf is
- * malloc'd and the caller frees it. Errors: NC_ERR_STATE (net not
- * finalized), NC_ERR_INVAL (lineage not a JSON object), NC_ERR_NOMEM. */
-nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const char *lineage,
-                          unsigned char **buf, size_t *len);
+/* How raw inputs become what the net was trained on, per input channel:
+ * x = (raw - mean[ch]) / std[ch], raw pixels in [0,1] (data/dataset.h). */
+typedef struct nc_mfile_norm {
+    int c;                                  /* the net's input channels */
+    float mean[NC_MFILE_MAX_CHANNELS];
+    float std[NC_MFILE_MAX_CHANNELS];       /* > 0 */
+} nc_mfile_norm;
+
+/* The file's bytes for a finalized net: header, graph, parameters, state,
+ * the input normalization (NULL: none, mean 0 and std 1) and the lineage (a
+ * JSON object as text; NULL or "" writes "{}"). *buf is malloc'd and the
+ * caller frees it. Errors: NC_ERR_STATE (net not finalized), NC_ERR_INVAL
+ * (lineage not a JSON object, norm not of the net's input channels or with
+ * a std that is not > 0), NC_ERR_NOMEM. */
+nc_status nc_mfile_encode(nc_ctx *ctx, nc_net *net, const nc_mfile_norm *norm,
+                          const char *lineage, unsigned char **buf,
+                          size_t *len);
 
 /* A new net from the bytes of a model file, finalized for batches of up to
  * n_max on `threads` threads, with the file's parameters and state. On
- * success *net is the caller's (nc_net_free) and, if lineage is non-NULL,
- * *lineage is the file's lineage JSON (malloc'd, the caller frees it).
- * Nothing is returned on failure. Never reads outside buf[0..len). */
+ * success *net is the caller's (nc_net_free), *norm (if norm is non-NULL)
+ * the input normalization and, if lineage is non-NULL, *lineage the file's
+ * lineage JSON (malloc'd, the caller frees it). Nothing is returned on
+ * failure. Never reads outside buf[0..len). */
 nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
                           int n_max, int threads, nc_net **net,
-                          char **lineage);
+                          nc_mfile_norm *norm, char **lineage);
 
 /* Writes nc_mfile_encode's bytes to path through a temporary file in the
  * same directory, flushed and renamed into place, so that path holds the
@@ -64,12 +82,14 @@ nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
  * gets the file's SHA-256 in hex: the model's identity in lineages and
  * logs. Errors as nc_mfile_encode, and NC_ERR_IO naming the path. */
 nc_status nc_mfile_save(nc_ctx *ctx, const char *path, nc_net *net,
-                        const char *lineage, char sha256[65]);
+                        const nc_mfile_norm *norm, const char *lineage,
+                        char sha256[65]);
 
 /* Reads path and decodes it (nc_mfile_decode); sha256 (may be NULL) gets
  * the file's SHA-256. Messages start with the path. NC_ERR_IO if it cannot
  * be read, NC_ERR_FORMAT if it is not a whole model file. */
 nc_status nc_mfile_load(nc_ctx *ctx, const char *path, int n_max, int threads,
-                        nc_net **net, char **lineage, char sha256[65]);
+                        nc_net **net, nc_mfile_norm *norm, char **lineage,
+                        char sha256[65]);
 
 #endif

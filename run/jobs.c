@@ -3,9 +3,12 @@
  */
 #include "run/jobs.h"
 
+#include "data/dataset.h"
+#include "export/mfile.h"
 #include "store/store.h"
 #include "store/trials.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +69,46 @@ nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
         return st;
     if ((st = nc_train_job_evaluate(ctx, job, valid, accuracy, loss)))
         nc_ctx_prefix(ctx, "run %lld", (long long)run);
+    vt->close(job);
+    return st;
+}
+
+nc_status nc_train_export(nc_ctx *ctx, nc_store *db, int64_t run,
+                          const char *path, char sha256[65])
+{
+    const nc_job_vt *vt;
+    void *job;
+    nc_status st = nc_run_load(ctx, db, run, "train", &vt, &job);
+    if (st)
+        return st;
+    const nc_train_cfg *cfg;
+    int done;
+    const nc_dataset *data;
+    nc_net *net = nc_train_job_net(job, &cfg, &done, &data);
+    nc_mfile_norm norm = { .c = data->c };
+    for (int i = 0; i < data->c && i < NC_MFILE_MAX_CHANNELS; i++) {
+        norm.mean[i] = data->norm_mean[i];
+        norm.std[i] = data->norm_std[i] > 0 ? data->norm_std[i] : 1.0f;
+    }
+    char *lin = NULL;
+    if (done == 0) {
+        st = nc_fail(ctx, NC_ERR_STATE, "run %lld has no finished epoch to "
+                     "export yet", (long long)run);
+    } else {
+        char *cj = nc_train_cfg_to_json(cfg);
+        cJSON *o = cJSON_CreateObject(), *c = cj ? cJSON_Parse(cj) : NULL;
+        if (o && c && cJSON_AddStringToObject(o, "source", "train") &&
+            cJSON_AddNumberToObject(o, "run", (double)run) &&
+            cJSON_AddNumberToObject(o, "epochs_done", done) &&
+            cJSON_AddItemToObject(o, "config", c))
+            c = NULL, lin = cJSON_PrintUnformatted(o);
+        cJSON_Delete(c);
+        cJSON_Delete(o);
+        free(cj);
+        st = lin ? nc_mfile_save(ctx, path, net, &norm, lin, sha256)
+                 : nc_fail(ctx, NC_ERR_NOMEM, "out of memory");
+    }
+    free(lin);
     vt->close(job);
     return st;
 }

@@ -45,6 +45,12 @@ nc_status nc_train_resume(nc_ctx *ctx, nc_store *db, int64_t run,
  * another process is training. */
 nc_status nc_train_eval(nc_ctx *ctx, nc_store *db, int64_t run, int valid,
                         double *accuracy, double *loss);
+/* Writes the newest checkpoint of training run `run` as a model file at
+ * path (export/mfile.h), with the lineage {"source": "train", "run",
+ * "epochs_done", "config"}; sha256 (may be NULL) gets the file's SHA-256.
+ * NC_ERR_STATE if no epoch has finished. Takes no ownership. */
+nc_status nc_train_export(nc_ctx *ctx, nc_store *db, int64_t run,
+                          const char *path, char sha256[65]);
 
 /* ---- DARTS runs (kind "darts") ------------------------------------------- */
 

@@ -25,7 +25,8 @@
 static const char NB201_ARCH[] =
     "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|"
     "nor_conv_3x3~2|";
-static const char MBV_ARCH[] = "mbv:d=1,2,1,1:w=16,24,40,80:k=3,5,3,7:e=3,4,3,6";
+static const char MBV_ARCH[] =
+    "mbv:d=1,2,1,1:w=16,24,40,80:k=3,5,3,7:e=3,4,3,6";
 
 /* Model `name` with initialized parameters and BN statistics moved away
  * from their initial values by two training-mode forwards. */
@@ -80,12 +81,13 @@ static void roundtrip(const char *name, const char *arch)
     nc_net *a = trained(name, arch, 8);
     unsigned char *buf;
     size_t len;
-    ck_assert_msg(nc_mfile_encode(&ctx, a, "{\"run\": 3, \"pass\": \"test\"}",
-                                  &buf, &len) == NC_OK, "%s", ctx.msg);
+    const char *lin0 = "{\"run\": 3, \"pass\": \"test\"}";
+    ck_assert_msg(nc_mfile_encode(&ctx, a, NULL, lin0, &buf, &len) == NC_OK,
+                  "%s", ctx.msg);
     nc_net *b;
     char *lin;
-    ck_assert_msg(nc_mfile_decode(&ctx, buf, len, 5, 2, &b, &lin) == NC_OK,
-                  "%s: %s", name, ctx.msg);
+    ck_assert_msg(nc_mfile_decode(&ctx, buf, len, 5, 2, &b, NULL, &lin) ==
+                  NC_OK, "%s: %s", name, ctx.msg);
     ck_assert_str_eq(lin, "{\"run\": 3, \"pass\": \"test\"}");
     ck_assert_int_eq(nc_net_n_nodes(b), nc_net_n_nodes(a));
     ck_assert_uint_eq(nc_net_n_params(b), nc_net_n_params(a));
@@ -108,14 +110,15 @@ static void roundtrip(const char *name, const char *arch)
     /* The same function: logits bit for bit (same thread count as the
      * original's, 1, for the comparison). */
     nc_net *c;
-    ck_assert_int_eq(nc_mfile_decode(&ctx, buf, len, 5, 1, &c, NULL), NC_OK);
+    ck_assert_int_eq(nc_mfile_decode(&ctx, buf, len, 5, 1, &c, NULL, NULL),
+                     NC_OK);
     float *ya = logits(a, 5), *yc = logits(c, 5);
     ck_assert(!memcmp(ya, yc, (size_t)nc_net_n_classes(a) * 5 * sizeof *ya));
     ck_assert_double_eq(nc_net_macs(c), nc_net_macs(a));
     /* Written again, the decoded net gives the same bytes. */
     unsigned char *buf2;
     size_t len2;
-    ck_assert_int_eq(nc_mfile_encode(&ctx, b, lin, &buf2, &len2), NC_OK);
+    ck_assert_int_eq(nc_mfile_encode(&ctx, b, NULL, lin, &buf2, &len2), NC_OK);
     ck_assert_uint_eq(len2, len);
     ck_assert(!memcmp(buf, buf2, len));
     free(ya);
@@ -173,7 +176,7 @@ static nc_status try_decode(const unsigned char *b, size_t len)
     nc_ctx_init(&ctx);
     nc_net *net = (nc_net *)1;
     char *lin = (char *)1;
-    nc_status st = nc_mfile_decode(&ctx, b, len, 4, 1, &net, &lin);
+    nc_status st = nc_mfile_decode(&ctx, b, len, 4, 1, &net, NULL, &lin);
     if (st) {
         ck_assert_msg(st == NC_ERR_FORMAT || st == NC_ERR_CHECKSUM ||
                       st == NC_ERR_VERSION, "status %d: %s", st, ctx.msg);
@@ -194,8 +197,8 @@ START_TEST(test_damage_everywhere)
     nc_net *net = tiny();
     unsigned char *b;
     size_t len;
-    ck_assert_int_eq(nc_mfile_encode(&ctx, net, "{\"k\": [1, 2]}", &b, &len),
-                     NC_OK);
+    ck_assert_int_eq(nc_mfile_encode(&ctx, net, NULL, "{\"k\": [1, 2]}", &b,
+                                     &len), NC_OK);
     ck_assert_int_eq(try_decode(b, len), NC_OK);
     unsigned char *c = malloc(len);
     for (size_t cut = 0; cut < len; cut++) {
@@ -230,15 +233,16 @@ START_TEST(test_version_and_sections)
     nc_net *net = tiny();
     unsigned char *b;
     size_t len;
-    ck_assert_int_eq(nc_mfile_encode(&ctx, net, NULL, &b, &len), NC_OK);
+    ck_assert_int_eq(nc_mfile_encode(&ctx, net, NULL, NULL, &b, &len), NC_OK);
     nc_net *out;
     /* A newer version: NC_ERR_VERSION, named. */
     b[8] = NC_MFILE_VERSION + 1;
-    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_VERSION);
     nc_test_expect_msg(&ctx, "version 2");
     b[8] = NC_MFILE_VERSION;
-    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 4, 1, &out, NULL), NC_OK);
+    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 4, 1, &out, NULL, NULL),
+                     NC_OK);
     nc_net_free(out);
     /* An extra section after the four: skipped when optional, refused as
      * a newer writer's when required. */
@@ -247,24 +251,24 @@ START_TEST(test_version_and_sections)
     memcpy(c, b, len);
     memcpy(c + len, "XTRA", 4);
     c[len + 8] = 3;
-    c[12] = 5;
+    c[12] = 6;
     c[16] = (unsigned char)(l2 & 0xff);
     c[17] = (unsigned char)(l2 >> 8);
     c[len + 4] = 1;
     reseal(c, l2);
-    ck_assert_msg(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL) == NC_OK,
+    ck_assert_msg(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL, NULL) == NC_OK,
                   "%s", ctx.msg);
     nc_net_free(out);
     c[len + 4] = 0;
     reseal(c, l2);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL, NULL),
                      NC_ERR_VERSION);
     nc_test_expect_msg(&ctx, "unknown required");
     /* The same section twice. */
     memcpy(c + len, "LINE", 4);
     c[len + 4] = 0;
     reseal(c, l2);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, l2, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "twice");
     free(c);
@@ -275,19 +279,19 @@ START_TEST(test_version_and_sections)
     memcpy(c, b, len);
     c[node1 + 96] += 1;
     reseal(c, len);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     memcpy(c, b, len);
     c[node1 + 80] = 3;
     reseal(c, len);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "node 1");
     /* An input that is not an earlier node. */
     memcpy(c, b, len);
     c[node1 + 8] = 1;
     reseal(c, len);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "earlier node");
     /* A huge channel count with sizes that agree nowhere: refused before
@@ -295,20 +299,39 @@ START_TEST(test_version_and_sections)
     memcpy(c, b, len);
     c[node1 + 43] = 0x7f;
     reseal(c, len);
-    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "out of range");
     free(c);
     /* Not a model file at all; a bad batch size. */
     ck_assert_int_eq(nc_mfile_decode(&ctx, (const unsigned char *)"hello", 5,
-                                     4, 1, &out, NULL), NC_ERR_FORMAT);
+                                     4, 1, &out, NULL, NULL), NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "not a nasc model file");
-    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 0, 1, &out, NULL),
+    ck_assert_int_eq(nc_mfile_decode(&ctx, b, len, 0, 1, &out, NULL, NULL),
                      NC_ERR_INVAL);
+    /* A batch size at which the net would need more than the reader's
+     * memory bound: refused before finalize allocates. */
+    nc_net *big = nc_net_new();
+    int x = nc_net_input(&ctx, big, (nc_shape){ 1, 64, 64 });
+    int y = nc_net_linear(&ctx, big, nc_net_flatten(&ctx, big,
+                          nc_net_conv(&ctx, big, x, 8, 3, 1, 1, 1, 0)), 2, 1);
+    ck_assert_int_eq(nc_net_finalize(&ctx, big, y, 1), NC_OK);
+    unsigned char *bb;
+    size_t bl;
+    ck_assert_int_eq(nc_mfile_encode(&ctx, big, NULL, NULL, &bb, &bl), NC_OK);
+    ck_assert_int_eq(nc_mfile_decode(&ctx, bb, bl, 64, 1, &out, NULL, NULL),
+                     NC_OK);
+    nc_net_free(out);
+    ck_assert_int_eq(nc_mfile_decode(&ctx, bb, bl, 65536, 1, &out, NULL, NULL),
+                     NC_ERR_FORMAT);
+    nc_test_expect_msg(&ctx, "floats of activations");
+    free(bb);
+    nc_net_free(big);
     /* Lineage that is not a JSON object is refused when writing. */
     unsigned char *d;
     size_t dl;
-    ck_assert_int_eq(nc_mfile_encode(&ctx, net, "[1]", &d, &dl), NC_ERR_INVAL);
+    ck_assert_int_eq(nc_mfile_encode(&ctx, net, NULL, "[1]", &d, &dl),
+                     NC_ERR_INVAL);
     ck_assert_ptr_null(d);
     free(b);
     nc_net_free(net);
@@ -323,12 +346,13 @@ START_TEST(test_files)
     char path[512], sha[65], sha2[65];
     nc_test_path(path, sizeof path, "m.nasc");
     unlink(path);
-    ck_assert_msg(nc_mfile_save(&ctx, path, net, "{\"trial\": 4}", sha) == NC_OK,
-                  "%s", ctx.msg);
+    nc_mfile_norm norm = { .c = 1, .mean = { 0.25f }, .std = { 0.5f } };
+    ck_assert_msg(nc_mfile_save(&ctx, path, net, &norm, "{\"trial\": 4}",
+                                sha) == NC_OK, "%s", ctx.msg);
     unsigned char *b;
     size_t len;
-    ck_assert_int_eq(nc_mfile_encode(&ctx, net, "{\"trial\": 4}", &b, &len),
-                     NC_OK);
+    ck_assert_int_eq(nc_mfile_encode(&ctx, net, &norm, "{\"trial\": 4}", &b,
+                                     &len), NC_OK);
     nc_sha256_hex(b, len, sha2);
     ck_assert_str_eq(sha, sha2);
     struct stat st;
@@ -336,31 +360,47 @@ START_TEST(test_files)
     ck_assert_uint_eq((size_t)st.st_size, len);
     nc_net *out;
     char *lin;
-    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, &lin, sha2), NC_OK);
+    nc_mfile_norm back;
+    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, &back, &lin, sha2),
+                     NC_OK);
+    ck_assert_int_eq(back.c, 1);
+    ck_assert(back.mean[0] == 0.25f && back.std[0] == 0.5f);
+    /* A normalization that does not fit the net is refused. */
+    nc_mfile_norm bad = norm;
+    bad.std[0] = 0;
+    ck_assert_int_eq(nc_mfile_save(&ctx, path, net, &bad, NULL, NULL),
+                     NC_ERR_INVAL);
+    bad = norm;
+    bad.c = 3;
+    ck_assert_int_eq(nc_mfile_save(&ctx, path, net, &bad, NULL, NULL),
+                     NC_ERR_INVAL);
     ck_assert_str_eq(sha2, sha);
     ck_assert_str_eq(lin, "{\"trial\": 4}");
     free(lin);
     nc_net_free(out);
     /* A file cut short: the path and the fault in the message. */
     ck_assert_int_eq(truncate(path, (off_t)len - 7), 0);
-    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, NULL, NULL),
+    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, NULL, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, path);
     nc_test_expect_msg(&ctx, "cut short");
     /* No such file; an unwritable place leaves no file and no temporary. */
     char missing[600];
     snprintf(missing, sizeof missing, "%s.d/none/m.nasc", path);
-    ck_assert_int_eq(nc_mfile_load(&ctx, missing, 4, 1, &out, NULL, NULL),
+    ck_assert_int_eq(nc_mfile_load(&ctx, missing, 4, 1, &out, NULL, NULL, NULL),
                      NC_ERR_IO);
-    ck_assert_int_eq(nc_mfile_save(&ctx, missing, net, NULL, NULL), NC_ERR_IO);
+    ck_assert_int_eq(nc_mfile_save(&ctx, missing, net, NULL, NULL, NULL),
+                     NC_ERR_IO);
     nc_test_expect_msg(&ctx, "cannot write");
     /* Saving over an existing file replaces it whole. */
-    ck_assert_int_eq(nc_mfile_save(&ctx, path, net, NULL, sha), NC_OK);
-    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, NULL, NULL), NC_OK);
+    ck_assert_int_eq(nc_mfile_save(&ctx, path, net, NULL, NULL, sha), NC_OK);
+    ck_assert_int_eq(nc_mfile_load(&ctx, path, 4, 1, &out, NULL, NULL, NULL),
+                     NC_OK);
     nc_net_free(out);
     /* Not finalized: nothing to write. */
     nc_net *raw = nc_net_new();
-    ck_assert_int_eq(nc_mfile_save(&ctx, path, raw, NULL, NULL), NC_ERR_STATE);
+    ck_assert_int_eq(nc_mfile_save(&ctx, path, raw, NULL, NULL, NULL),
+                     NC_ERR_STATE);
     nc_net_free(raw);
     free(b);
     nc_net_free(net);

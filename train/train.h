@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "core/ctx.h"
+#include "core/net.h"
+#include "data/dataset.h"
 #include "run/run.h"
 
 enum { NC_NAME_MAX = 64, NC_PATH_MAX = 1024, NC_ARCH_MAX = 512 };
@@ -106,5 +108,11 @@ extern const nc_job_vt nc_train_job;
  * a validation split. */
 nc_status nc_train_job_evaluate(nc_ctx *ctx, void *job, int valid,
                                 double *accuracy, double *loss);
+
+/* The net of a restored training job with its configuration, the epochs
+ * its weights have done and its training data (whose norm_mean and
+ * norm_std say how inputs were normalized); all owned by the job. */
+nc_net *nc_train_job_net(void *job, const nc_train_cfg **cfg,
+                         int *epochs_done, const nc_dataset **train);
 
 #endif

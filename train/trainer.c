@@ -336,3 +336,13 @@ nc_status nc_train_job_evaluate(nc_ctx *ctx, void *job, int valid,
     return trainer_evaluate(ctx, t, valid ? t->valid : t->test, loss,
                             accuracy);
 }
+
+nc_net *nc_train_job_net(void *job, const nc_train_cfg **cfg,
+                         int *epochs_done, const nc_dataset **train)
+{
+    trainer *t = job;
+    *cfg = &t->cfg;
+    *epochs_done = t->done;
+    *train = t->train;
+    return t->net;
+}

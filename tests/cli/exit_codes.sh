@@ -36,7 +36,7 @@ PY
 # The commands that take --db, each with arguments that work on good.db:
 # run 1 is a training run, run 2 a campaign.
 WRITERS="train search darts resume"
-READERS="runs show eval status report"
+READERS="runs show eval status report export"
 DARTS="--data-dir data --valid 64 --train-samples 64 --epochs 1 --batch 16 --nb201-c 4 --nb201-n 1 --pt-epochs 1 --eval 32 --threads 1"
 args() {
     case $1 in
@@ -49,6 +49,7 @@ args() {
     eval) echo "eval 1 --db $2" ;;
     status) echo "status 2 --db $2" ;;
     report) echo "report 2 --db $2" ;;
+    export) echo "export 1 --out exported.nasc --db $2" ;;
     esac
 }
 
