@@ -48,7 +48,7 @@ LDFLAGS  := -pthread $(SANFLAGS)
 LDLIBS   := -lxgboost -llapacke -lopenblas -lsqlite3 -lcjson -lz -lm
 CHECKLIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt)
 
-LIBDIRS  := core core/ops core/kernels data store run models supernet predictors search campaign train export
+LIBDIRS  := core core/ops core/kernels data store run models supernet predictors search campaign train export prune
 LIBSRC   := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIBOBJ   := $(LIBSRC:%.c=$(BUILD)/%.o)
 CLISRC   := $(wildcard cli/*.c)

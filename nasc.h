@@ -66,6 +66,9 @@
  *   export/      the .nasc model file (mfile.h): a whole model, graph,
  *                weights and lineage, checked on read
  *                (docs/MODEL_FORMAT.md).
+ *   prune/       compression by pruning: masks of kept weights (mask.h),
+ *                magnitude and random pruning with the cubic schedule
+ *                (magnitude.h).
  *
  * A worked example: build a net, train it, run a small campaign. It is
  * examples/frontdoor.c, which the install test builds against an installed
@@ -178,5 +181,8 @@
 #include "campaign/plot.h"
 
 #include "export/mfile.h"
+
+#include "prune/mask.h"
+#include "prune/magnitude.h"
 
 #endif

@@ -33,7 +33,8 @@ enum {
     NC_PURPOSE_TEST,         /* tests and gradient checks */
     NC_PURPOSE_SAMPLE,       /* architecture sampling; index = trial */
     NC_PURPOSE_DATA,         /* synthetic data */
-    NC_PURPOSE_WARMUP        /* zero-cost warm-up pool of a search */
+    NC_PURPOSE_WARMUP,       /* zero-cost warm-up pool of a search */
+    NC_PURPOSE_PRUNE         /* random pruning (the control) */
 };
 #define NC_STREAM(purpose, index) (((uint64_t)(purpose) << 48) ^ (uint64_t)(index))
 
