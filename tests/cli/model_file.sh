@@ -51,6 +51,36 @@ assert 0 < o["latency_ms_min"] <= o["latency_ms"] <= o["latency_ms_max"], o
 assert o["samples_per_s"] > 0 and o["batch"] == 64 and o["threads"] == 2, o
 ' || fail "infer latency fields"
 
+# A scratch campaign's trial: its own training run, exported.
+cat > camp.json <<'EOF'
+{"space": "mlp", "dataset": "fashion-mnist", "data_dir": "data",
+ "strategy": {"kind": "random"},
+ "evaluator": {"kind": "scratch", "epochs": 1, "batch": 64, "valid": 100},
+ "objectives": ["accuracy"], "budget": 2, "seed": "3", "threads": 1}
+EOF
+expect 0 search --config camp.json --db r.db --quiet --json
+CAMP=$(json_get run out)
+expect 0 export "$CAMP" --trial 1 --db r.db --out t.nasc --json
+CHILD=$(json_get run out)
+[ "$CHILD" != "$CAMP" ] || fail "export --trial: exported the campaign itself"
+expect 0 eval "$CHILD" --db r.db --json
+TACC=$(json_get accuracy out)
+expect 0 inspect t.nasc --json
+"$PY" -c '
+import json
+o = json.loads(open("out").read().splitlines()[-1])
+assert o["lineage"]["config"]["model"] == "mlp", o["lineage"]
+' || fail "export --trial: not the trial's mlp"
+expect 0 infer t.nasc --data-dir data --batch 64 --threads 1 --repeats 1 --json
+[ "$(json_get accuracy out)" = "$TACC" ] || fail "trial model: infer != eval"
+expect 5 export "$CAMP" --trial 7 --db r.db --out u.nasc
+err_has "no finished trial 7"
+expect 2 export 1 --trial 0 --db r.db --out u.nasc
+err_has "not a campaign"
+expect 5 export "$CAMP" --db r.db --out u.nasc
+err_has "--trial"
+[ ! -e u.nasc ] || fail "a refused export wrote a file"
+
 # Bad arguments and bad files.
 expect 2 export 1 --db r.db
 err_has "--out"
