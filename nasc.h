@@ -68,7 +68,7 @@
  *                (docs/MODEL_FORMAT.md).
  *   prune/       compression by pruning: masks of kept weights (mask.h),
  *                magnitude and random pruning with the cubic schedule
- *                (magnitude.h).
+ *                (magnitude.h), truncated-SVD factors (lowrank.h).
  *
  * A worked example: build a net, train it, run a small campaign. It is
  * examples/frontdoor.c, which the install test builds against an installed
@@ -184,5 +184,6 @@
 
 #include "prune/mask.h"
 #include "prune/magnitude.h"
+#include "prune/lowrank.h"
 
 #endif
