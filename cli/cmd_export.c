@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char ABOUT[] =
     "Writes the newest checkpoint of training run RUN as a model file: the\n"
@@ -109,12 +110,8 @@ static int on_run(const nc_cli_args *a, void *opts_, nc_cli_run *r)
     nc_status st = nc_train_export(&r->ctx, r->db, id, o->out, sha);
     if (st)
         return nc_cli_fail(a->name, &r->ctx, st, NC_CLI_AT_WORK);
-    FILE *f = fopen(o->out, "rb");
-    long bytes = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        bytes = ftell(f);
-    if (f)
-        fclose(f);
+    struct stat sb;
+    long long bytes = stat(o->out, &sb) == 0 ? (long long)sb.st_size : -1;
     if (a->json) {
         cJSON *j = cJSON_CreateObject();
         if (j && (!cJSON_AddNumberToObject(j, "run", (double)id) ||
@@ -128,7 +125,7 @@ static int on_run(const nc_cli_args *a, void *opts_, nc_cli_run *r)
     }
     printf("run      %lld\n", (long long)id);
     printf("out      %s\n", o->out);
-    printf("bytes    %ld\n", bytes);
+    printf("bytes    %lld\n", bytes);
     printf("sha256   %s\n", sha);
     return nc_cli_flush();
 }

@@ -41,7 +41,7 @@ typedef struct nc_ctx {
     int verbose;            /* 0 quiet, 1 progress */
 } nc_ctx;
 
-/* Sets defaults: no error, 1 thread, quiet. */
+/* Sets defaults: no error, quiet. */
 void nc_ctx_init(nc_ctx *ctx);
 
 /* Records a failure: formats the message into ctx->msg, sets ctx->status and

@@ -456,8 +456,9 @@ static nc_status build(nc_ctx *ctx, const node_rec *r, int n, int n_max,
                         : nc_net_add(ctx, net, (nc_op_kind)x->kind, &x->a,
                                      (int)x->n_in, in);
         if (id < 0) {
-            nc_ctx_prefix(ctx, "model file: node %d", i);
-            return NC_ERR_FORMAT;
+            /* The builder's message names the node already. */
+            nc_ctx_prefix(ctx, "model file");
+            return NC_ERR_INVAL;
         }
         nc_net_node_info nd;
         nc_net_node(net, id, &nd);
@@ -587,7 +588,11 @@ nc_status nc_mfile_decode(nc_ctx *ctx, const unsigned char *buf, size_t len,
     if (st) {
         nc_net_free(nt);
         free(lin);
-        return st == NC_ERR_INVAL ? NC_ERR_FORMAT : st;
+        /* A graph the builder refuses is a damaged file, not a bad
+         * argument: the status the caller reads from ctx says so too. */
+        if (st == NC_ERR_INVAL)
+            ctx->status = st = NC_ERR_FORMAT;
+        return st;
     }
     *net = nt;
     if (norm)

@@ -287,6 +287,14 @@ START_TEST(test_version_and_sections)
     ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
                      NC_ERR_FORMAT);
     nc_test_expect_msg(&ctx, "node 1");
+    /* A kernel the builder refuses: the status in ctx is a format error
+     * too, not the builder's invalid argument. */
+    memcpy(c, b, len);
+    c[node1 + 44] = 9;
+    reseal(c, len);
+    ck_assert_int_eq(nc_mfile_decode(&ctx, c, len, 4, 1, &out, NULL, NULL),
+                     NC_ERR_FORMAT);
+    ck_assert_int_eq(ctx.status, NC_ERR_FORMAT);
     /* An input that is not an earlier node. */
     memcpy(c, b, len);
     c[node1 + 8] = 1;

@@ -105,6 +105,15 @@ b = bytearray(open("m.nasc", "rb").read()); b[5000] ^= 1
 open("flip.nasc", "wb").write(b)'
 expect 3 infer new.nasc --data-dir data
 err_has "version 2"
+# A graph the builder refuses (conv kernel 255 on 28x28, checksum made
+# right): a damaged file too.
+"$PY" -c '
+import hashlib
+b = bytearray(open("m.nasc", "rb").read()); b[56 + 16 + 8 + 112 + 44] = 255
+b[24:56] = hashlib.sha256(bytes(b[56:])).digest()
+open("kernel.nasc", "wb").write(b)'
+expect 3 inspect kernel.nasc
+err_has "kernel 255"
 expect 3 infer flip.nasc --data-dir data
 err_has "damaged"
 expect 2 infer m.nasc --batch 0
